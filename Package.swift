@@ -1,0 +1,87 @@
+// swift-tools-version: 6.1
+//
+// valed: a daemon that manages netmap's VALE software switches on Linux,
+// and valectl, its client. The layout mirrors ../docs/architecture.md:
+// one target per subsystem, C libraries behind `systemLibrary` shims, and
+// every system call of a subsystem behind one seam.
+import PackageDescription
+
+let package = Package(
+    name: "valed",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "valed", targets: ["ValeD"]),
+        .executable(name: "valectl", targets: ["ValeCtl"]),
+        .library(name: "NetmapKit", targets: ["NetmapKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // MARK: C shims
+        // Our own declaration of netmap's ABI (NETMAP-API.md section 2) and a
+        // non-variadic ioctl wrapper; no netmap header is used.
+        .target(name: "CNetmap"),
+        // Linux UAPI headers (rtnetlink, ethtool netlink, if_packet, if_tun).
+        .systemLibrary(name: "CLinuxUAPI", path: "Sources/Shims/CLinuxUAPI"),
+        .systemLibrary(name: "CNetlink", path: "Sources/Shims/CNetlink", pkgConfig: "libnl-3.0",
+                       providers: [.apt(["libnl-3-dev"])]),
+        .systemLibrary(name: "CNetlinkRoute", path: "Sources/Shims/CNetlinkRoute", pkgConfig: "libnl-route-3.0",
+                       providers: [.apt(["libnl-route-3-dev"])]),
+        .systemLibrary(name: "CNetlinkGenl", path: "Sources/Shims/CNetlinkGenl", pkgConfig: "libnl-genl-3.0",
+                       providers: [.apt(["libnl-genl-3-dev"])]),
+        .systemLibrary(name: "CSystemd", path: "Sources/Shims/CSystemd", pkgConfig: "libsystemd",
+                       providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CKmod", path: "Sources/Shims/CKmod", pkgConfig: "libkmod",
+                       providers: [.apt(["libkmod-dev"])]),
+        // Small C helpers for Linux calls that do not import well into Swift
+        // (variadic ioctl/fcntl, CMSG macros, TPACKET_V3 ring structs).
+        .target(name: "CLinuxSupport", dependencies: ["CLinuxUAPI"], path: "Sources/Shims/CLinuxSupport"),
+
+        // MARK: Libraries
+        // netmap ABI, syscall seam, typed control requests, port names, rings.
+        .target(name: "NetmapKit", dependencies: ["CNetmap"]),
+        // The Varlink wire format and valed's interface: shared by valed and valectl.
+        .target(name: "ValeProtocol", resources: [.copy("io.valed.varlink")]),
+        // NIC state over netlink (libnl-3): flags, ethtool features, carrier, events.
+        .target(name: "ValeLink", dependencies: ["CNetlink", "CNetlinkRoute", "CNetlinkGenl", "CLinuxUAPI", "CLinuxSupport"]),
+        // netmap module and patched drivers (libkmod, /sys/module).
+        .target(name: "ValeModules", dependencies: ["CKmod"]),
+        // sd_notify, socket activation, journal (libsystemd).
+        .target(name: "ValeSystemd", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
+        // The userspace datapath: learning switch, AF_PACKET and TAP ports.
+        .target(name: "ValeSwitch", dependencies: ["CLinuxUAPI", "CLinuxSupport"]),
+        // The daemon: engine, store, config, control server, datapaths.
+        .target(name: "ValeDaemon", dependencies: [
+            "NetmapKit", "ValeProtocol", "ValeLink", "ValeModules", "ValeSystemd", "ValeSwitch",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+
+        // MARK: Executables
+        .executableTarget(name: "ValeD", dependencies: [
+            "ValeDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "ValeCtl", dependencies: [
+            "ValeProtocol", "NetmapKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: Tests
+        .testTarget(name: "NetmapKitTests", dependencies: ["NetmapKit", "CNetmap"]),
+        .testTarget(name: "ValeProtocolTests", dependencies: ["ValeProtocol"]),
+        .testTarget(name: "ValeLinkTests", dependencies: ["ValeLink", "TestSupport"]),
+        .testTarget(name: "ValeModulesTests", dependencies: ["ValeModules", "TestSupport"]),
+        .testTarget(name: "ValeSystemdTests", dependencies: ["ValeSystemd", "TestSupport"]),
+        .testTarget(name: "ValeSwitchTests", dependencies: ["ValeSwitch", "TestSupport"]),
+        .testTarget(name: "ValeDaemonTests", dependencies: ["ValeDaemon", "TestSupport"]),
+        // Shared test helpers: network namespaces, processes, temp dirs.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+    ]
+)

@@ -1,0 +1,1 @@
+// NetmapKit: see docs/architecture.md

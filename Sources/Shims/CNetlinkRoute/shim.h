@@ -1,0 +1,3 @@
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/rtnl.h>

@@ -1,0 +1,1 @@
+// ValeDaemon: see docs/architecture.md

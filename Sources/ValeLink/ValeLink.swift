@@ -1,0 +1,1 @@
+// ValeLink: see docs/architecture.md

@@ -1,0 +1,1 @@
+// ValeModules: see docs/architecture.md

@@ -1,0 +1,1 @@
+// ValeSwitch: see docs/architecture.md

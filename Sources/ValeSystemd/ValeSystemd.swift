@@ -1,0 +1,1 @@
+// ValeSystemd: see docs/architecture.md

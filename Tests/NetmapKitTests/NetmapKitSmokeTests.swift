@@ -1,0 +1,4 @@
+import Testing
+@testable import NetmapKit
+
+@Test func NetmapKitBuilds() { #expect(Bool(true)) }

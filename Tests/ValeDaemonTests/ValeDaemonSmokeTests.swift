@@ -1,0 +1,4 @@
+import Testing
+@testable import ValeDaemon
+
+@Test func ValeDaemonBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import ValeLink
+
+@Test func ValeLinkBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import ValeModules
+
+@Test func ValeModulesBuilds() { #expect(Bool(true)) }

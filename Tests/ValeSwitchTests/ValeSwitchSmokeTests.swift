@@ -1,0 +1,4 @@
+import Testing
+@testable import ValeSwitch
+
+@Test func ValeSwitchBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import ValeSystemd
+
+@Test func ValeSystemdBuilds() { #expect(Bool(true)) }
