@@ -82,6 +82,6 @@ let package = Package(
         .testTarget(name: "ValeSwitchTests", dependencies: ["ValeSwitch", "TestSupport"]),
         .testTarget(name: "ValeDaemonTests", dependencies: ["ValeDaemon", "TestSupport"]),
         // Shared test helpers: network namespaces, processes, temp dirs.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CLinuxSupport"], path: "Tests/TestSupport"),
     ]
 )
