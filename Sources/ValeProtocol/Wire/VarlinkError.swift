@@ -160,6 +160,16 @@ extension VarlinkError {
         return VarlinkError(name: ValedError.systemError, parameters: parameters)
     }
 
+    /// `io.valed.InvalidMessage`: a message that is not a Varlink call.
+    public static func invalidMessage(_ message: String) -> VarlinkError {
+        VarlinkError(name: ValedError.invalidMessage, parameters: ["message": .string(message)])
+    }
+
+    /// `io.valed.MessageTooLarge`: a message over `limit` bytes.
+    public static func messageTooLarge(limit: Int, message: String) -> VarlinkError {
+        VarlinkError(name: ValedError.messageTooLarge, parameters: ["limit": .int(Int64(limit)), "message": .string(message)])
+    }
+
     /// `io.valed.Failed`: any other failure, described by a sentence.
     public static func failed(_ message: String) -> VarlinkError {
         VarlinkError(name: ValedError.failed, parameters: ["message": .string(message)])
@@ -178,7 +188,9 @@ public enum ValedError {
     public static let permissionDenied = "io.valed.PermissionDenied"
     public static let systemError = "io.valed.SystemError"
     public static let failed = "io.valed.Failed"
+    public static let invalidMessage = "io.valed.InvalidMessage"
+    public static let messageTooLarge = "io.valed.MessageTooLarge"
 
     /// Every error name the interface declares.
-    public static let all = [notFound, alreadyExists, busy, invalidName, invalidArgument, configInvalid, unsupported, permissionDenied, systemError, failed]
+    public static let all = [notFound, alreadyExists, busy, invalidName, invalidArgument, configInvalid, unsupported, permissionDenied, systemError, failed, invalidMessage, messageTooLarge]
 }
