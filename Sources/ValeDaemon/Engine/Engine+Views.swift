@@ -1,4 +1,5 @@
 import Foundation
+import ValeProtocol
 
 /// One row of `valectl list`.
 public struct PortStatus: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import ValeProtocol
 import Logging
 
 /// The one owner of valed's state. Every change — from valectl, from the

@@ -1,3 +1,4 @@
+import ValeProtocol
 /// What the engine needs from the NIC layer (ValeLink over libnl-3) when it
 /// attaches and detaches NICs. A protocol so engine tests can count calls.
 public protocol NICPreparing: Sendable {
