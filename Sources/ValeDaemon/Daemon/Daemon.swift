@@ -43,7 +43,9 @@ public struct Daemon: Sendable {
         let first = try await engine.start(config: config)
         logger.info("started: \(first.summary)")
 
-        let handler = EngineControlHandler(engine: engine)
+        let handler = EngineControlHandler(
+            engine: engine,
+            monitors: (datapath as? UserspaceDatapath).map { UserspaceMonitor(host: $0.switchHost) })
         let listener = try Self.listener(socketPath: options.socket, logger: logger)
         let server = ControlServer(
             configuration: ControlServerConfiguration(listener: listener, idleTimeout: .seconds(options.idleTimeout),
