@@ -74,13 +74,17 @@ let package = Package(
         ]),
 
         // MARK: Tests
-        .testTarget(name: "NetmapKitTests", dependencies: ["NetmapKit", "CNetmap"]),
+        .testTarget(name: "NetmapKitTests", dependencies: ["NetmapKit", "CNetmap", "NetmapKitTesting", "VALEKernelModel"]),
         .testTarget(name: "ValeProtocolTests", dependencies: ["ValeProtocol"]),
         .testTarget(name: "ValeLinkTests", dependencies: ["ValeLink", "TestSupport"]),
         .testTarget(name: "ValeModulesTests", dependencies: ["ValeModules", "TestSupport"]),
         .testTarget(name: "ValeSystemdTests", dependencies: ["ValeSystemd", "TestSupport"]),
         .testTarget(name: "ValeSwitchTests", dependencies: ["ValeSwitch", "TestSupport"]),
         .testTarget(name: "ValeDaemonTests", dependencies: ["ValeDaemon", "TestSupport"]),
+        // NetmapKit's seam for unit tests: records calls with their bytes, injects errnos.
+        .target(name: "NetmapKitTesting", dependencies: ["NetmapKit", "CNetmap"], path: "Tests/NetmapKitTesting"),
+        // A model of the kernel's VALE semantics behind the same seam, optionally file-backed.
+        .target(name: "VALEKernelModel", dependencies: ["NetmapKit", "CNetmap"], path: "Tests/VALEKernelModel"),
         // Shared test helpers: network namespaces, processes, temp dirs.
         .target(name: "TestSupport", dependencies: ["CLinuxSupport"], path: "Tests/TestSupport"),
     ]

@@ -346,5 +346,8 @@ long cnetmap_offsetof_netmap_ring_sem(void);
 long cnetmap_offsetof_netmap_ring_slot(void);
 long cnetmap_alignof_netmap_ring(void);
 long cnetmap_sizeof_netmap_ring(void);
+/* Swift does not import struct netmap_ring (its over-aligned sem[] member),
+ * so NetmapKit reaches its fields by these offsets; -1 = no such field. */
+long cnetmap_offsetof_netmap_ring(const char *field);
 
 #endif
