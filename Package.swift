@@ -85,6 +85,10 @@ let package = Package(
         .target(name: "NetmapKitTesting", dependencies: ["NetmapKit", "CNetmap"], path: "Tests/NetmapKitTesting"),
         // A model of the kernel's VALE semantics behind the same seam, optionally file-backed.
         .target(name: "VALEKernelModel", dependencies: ["NetmapKit", "CNetmap"], path: "Tests/VALEKernelModel"),
+        // The real valed with netmap replaced by the file-backed kernel model.
+        .executableTarget(name: "valed-model", dependencies: ["ValeDaemon", "VALEKernelModel"], path: "Tests/ValedModelHarness"),
+        // Real valed and valectl processes over a socket in a temp dir.
+        .testTarget(name: "ValedIntegrationTests", dependencies: ["ValeProtocol", "VALEKernelModel", "NetmapKit", "TestSupport"]),
         // Shared test helpers: network namespaces, processes, temp dirs.
         .target(name: "TestSupport", dependencies: ["CLinuxSupport"], path: "Tests/TestSupport"),
     ]
