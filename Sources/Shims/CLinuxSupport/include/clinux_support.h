@@ -10,4 +10,7 @@
 int clinux_ioctl_ptr(int fd, unsigned long request, void *argument);
 int clinux_ioctl_int(int fd, unsigned long request, int argument);
 
+/* setns(2) for network namespaces; glibc declares it only under _GNU_SOURCE. */
+int clinux_setns_net(int fd);
+
 #endif

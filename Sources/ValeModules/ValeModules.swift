@@ -1,1 +1,0 @@
-// ValeModules: see docs/architecture.md

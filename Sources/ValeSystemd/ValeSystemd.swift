@@ -1,1 +1,0 @@
-// ValeSystemd: see docs/architecture.md

@@ -1,4 +1,0 @@
-import Testing
-@testable import ValeModules
-
-@Test func ValeModulesBuilds() { #expect(Bool(true)) }
