@@ -42,6 +42,12 @@ public struct PortName: Sendable, Hashable, CustomStringConvertible {
         public var name: String
         /// The option's keys and values; a bare `key=value` sets the option's default key.
         public var values: [String: String]
+
+        /// Creates an option.
+        public init(name: String, values: [String: String]) {
+            self.name = name
+            self.values = values
+        }
     }
 
     /// The text that was parsed.

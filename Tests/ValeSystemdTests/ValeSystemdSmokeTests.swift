@@ -1,4 +1,0 @@
-import Testing
-@testable import ValeSystemd
-
-@Test func ValeSystemdBuilds() { #expect(Bool(true)) }
