@@ -15,7 +15,9 @@ let model = VALEKernelModel(stateFile: stateFile)
 ValedCommand.environment = DaemonEnvironment(datapaths: DatapathSelection(
     netmapSystemCalls: model,
     netmapDevicePresent: { model.state.deviceExists },
-    netdevExists: { name in model.state.netdev(name) != nil }))
+    netdevExists: { name in model.state.netdev(name) != nil }),
+    // The model's NICs are not real netdevs: never touch the host's links.
+    linkLayer: { nil })
 
 do {
     var command = try ValedCommand.parseAsRoot()

@@ -10,10 +10,15 @@ import UnixSignals
 public struct DaemonEnvironment: Sendable {
     public var datapaths: DatapathSelection
     public var notifier: SystemdNotifier
+    /// The NIC layer (netlink); nil disables NIC preparation and link events
+    /// (the kernel-model harness, whose NICs are not real netdevs).
+    public var linkLayer: @Sendable () throws -> LinkLayer?
 
-    public init(datapaths: DatapathSelection = DatapathSelection(), notifier: SystemdNotifier = SystemdNotifier()) {
+    public init(datapaths: DatapathSelection = DatapathSelection(), notifier: SystemdNotifier = SystemdNotifier(),
+                linkLayer: @escaping @Sendable () throws -> LinkLayer? = { try LinkLayer() }) {
         self.datapaths = datapaths
         self.notifier = notifier
+        self.linkLayer = linkLayer
     }
 }
 
@@ -38,13 +43,22 @@ public struct Daemon: Sendable {
         let datapath = try environment.datapaths.make(options.datapath ?? config.datapath, config: config)
         logger.info("datapath: \(datapath.info.kind.rawValue) (\(datapath.info.reason))")
         let store = try Store(directory: options.stateDirectory)
-        let engine = Engine(datapath: datapath, store: store, configPath: options.config, logger: logger)
+        let links: LinkLayer?
+        do { links = try environment.linkLayer() } catch {
+            throw DaemonError("cannot open netlink: \(error)")
+        }
+        let engine = Engine(datapath: datapath, store: store, configPath: options.config,
+                            nic: links.map { $0 as NICPreparing } ?? NoNICPreparation(), logger: logger)
+        if let links, datapath.info.kind == .kernel {
+            await engine.setAttachGuard { spec, attached in links.nativeVethProblem(spec, attachedInterfaces: attached) }
+        }
+        let monitor = try links.map { try LinkEventRouter.start(engine: engine, links: $0, logger: logger) }
 
         let first = try await engine.start(config: config)
         logger.info("started: \(first.summary)")
 
         let handler = EngineControlHandler(
-            engine: engine,
+            engine: engine, nics: links,
             monitors: (datapath as? UserspaceDatapath).map { UserspaceMonitor(host: $0.switchHost) })
         let listener = try Self.listener(socketPath: options.socket, logger: logger)
         let server = ControlServer(
@@ -61,6 +75,7 @@ public struct Daemon: Sendable {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
+        monitor?.stop()
         _ = try? notifier.stopping(status: "stopping; switches and ports stay as they are")
         await engine.shutdown()
         logger.info("stopped; the dataplane was left as it is")

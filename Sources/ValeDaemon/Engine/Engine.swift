@@ -30,6 +30,9 @@ public actor Engine {
     public private(set) var lastReport: ReconcileReport?
     /// Extra facts for `valectl status` (module state), set by the daemon.
     var moduleSummary: @Sendable () -> String = { "not used" }
+    /// A reason to refuse an attach unless forced (the native veth rule of
+    /// NETMAP-API.md 7.5), given the interfaces currently on switches.
+    var attachGuard: (@Sendable (AttachmentSpec, Set<String>) -> String?)?
 
     public init(datapath: Datapath, store: Store, configPath: String, nic: NICPreparing = NoNICPreparation(), logger: Logger) {
         self.datapath = datapath
@@ -61,6 +64,8 @@ public actor Engine {
     }
 
     public func setModuleSummary(_ summary: @escaping @Sendable () -> String) { moduleSummary = summary }
+
+    public func setAttachGuard(_ guard_: @escaping @Sendable (AttachmentSpec, Set<String>) -> String?) { attachGuard = guard_ }
 
     /// Brings the datapath to the desired state.
     @discardableResult
