@@ -13,6 +13,7 @@ enum LinkEventRouter {
         monitor.start { continuation.yield($0) }
         Task {
             for await event in stream {
+                logger.debug("link event: \(event)")
                 switch event {
                 case .removed(let link):
                     await engine.interfaceRemoved(link.name)
