@@ -62,25 +62,33 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: Executables
-        .executableTarget(name: "ValeD", dependencies: [
-            "ValeDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(name: "ValeD", dependencies: ["ValeDaemon"]),
         .executableTarget(name: "ValeCtl", dependencies: [
             "ValeProtocol", "NetmapKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: Tests
-        .testTarget(name: "NetmapKitTests", dependencies: ["NetmapKit", "CNetmap"]),
+        .testTarget(name: "NetmapKitTests", dependencies: ["NetmapKit", "CNetmap", "NetmapKitTesting", "VALEKernelModel"]),
         .testTarget(name: "ValeProtocolTests", dependencies: ["ValeProtocol"]),
         .testTarget(name: "ValeLinkTests", dependencies: ["ValeLink", "TestSupport"]),
         .testTarget(name: "ValeModulesTests", dependencies: ["ValeModules", "TestSupport"]),
         .testTarget(name: "ValeSystemdTests", dependencies: ["ValeSystemd", "TestSupport"]),
         .testTarget(name: "ValeSwitchTests", dependencies: ["ValeSwitch", "TestSupport"]),
         .testTarget(name: "ValeDaemonTests", dependencies: ["ValeDaemon", "TestSupport"]),
+        // NetmapKit's seam for unit tests: records calls with their bytes, injects errnos.
+        .target(name: "NetmapKitTesting", dependencies: ["NetmapKit", "CNetmap"], path: "Tests/NetmapKitTesting"),
+        // A model of the kernel's VALE semantics behind the same seam, optionally file-backed.
+        .target(name: "VALEKernelModel", dependencies: ["NetmapKit", "CNetmap"], path: "Tests/VALEKernelModel"),
+        // The real valed with netmap replaced by the file-backed kernel model.
+        .executableTarget(name: "valed-model", dependencies: ["ValeDaemon", "VALEKernelModel"], path: "Tests/ValedModelHarness"),
+        // Real valed and valectl processes over a socket in a temp dir.
+        .testTarget(name: "ValedIntegrationTests", dependencies: ["ValeProtocol", "VALEKernelModel", "NetmapKit", "TestSupport"]),
         // Shared test helpers: network namespaces, processes, temp dirs.
         .target(name: "TestSupport", dependencies: ["CLinuxSupport"], path: "Tests/TestSupport"),
     ]

@@ -1,7 +1,25 @@
 import ArgumentParser
-import ValeProtocol
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-struct ValeCtl: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "valectl", abstract: "Control valed, the VALE switch daemon.", version: ValedVersion.string)
+// Our own entry point instead of ValeCtl.main(): argument-parser exits 64
+// on usage errors, valectl's contract is 2 (and 1, 3 for the rest).
+do {
+    var command = try ValeCtl.parseAsRoot()
+    try command.run()
+    exit(CtlExitCode.success.rawValue)
+} catch let failure as CtlFailure {
+    if let json = failure.json, CommandLine.arguments.contains("--json") {
+        Output.write(json + "\n")
+    }
+    Output.writeError("valectl: \(failure.message)")
+    exit(failure.code.rawValue)
+} catch {
+    if ValeCtl.exitCode(for: error) == .validationFailure {
+        Output.writeError(ValeCtl.fullMessage(for: error))
+        exit(CtlExitCode.usage.rawValue)
+    }
+    ValeCtl.exit(withError: error)
 }
-ValeCtl.main()

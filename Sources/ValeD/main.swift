@@ -1,8 +1,14 @@
-import ArgumentParser
-import ValeProtocol
 import ValeDaemon
 
-struct ValeD: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "valed", abstract: "The VALE switch daemon.", version: ValedVersion.string)
+// Parse and run explicitly: the generic `main()` picks the synchronous entry
+// point when called from top-level code in another module.
+do {
+    var command = try ValedCommand.parseAsRoot()
+    if var asyncCommand = command as? any AsyncParsableCommandRunnable {
+        try await asyncCommand.runAsync()
+    } else {
+        try command.run()
+    }
+} catch {
+    ValedCommand.exit(withError: error)
 }
-ValeD.main()

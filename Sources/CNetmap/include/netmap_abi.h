@@ -113,6 +113,7 @@
 #define NM_BRIDGE_RINGSIZE  1024
 #define NM_BDG_BATCH        1024
 #define NM_BDG_IFNAMSIZ     16
+#define NM_BDG_BATCH_MAX    1088 /* NM_BDG_BATCH + NETMAP_MAX_FRAGS */
 
 /* 2.3.10 legacy constants (recognition only) */
 #define NETMAP_BDG_ATTACH      1
@@ -333,5 +334,20 @@ struct nmreq {
 
 /* Non-variadic ioctl: Glibc's ioctl is variadic and does not import. */
 int cnetmap_ioctl(int fd, unsigned long request, void *argument);
+
+/*
+ * Layout facts Swift cannot compute itself: offsets of flexible array
+ * members (ring_ofs[], slot[]) and of the 128-aligned sem[], and the
+ * alignment the compiler gives netmap_ring. Tests compare them with
+ * abi-facts.txt; NetmapKit's ring walker uses them too.
+ */
+long cnetmap_offsetof_netmap_if_ring_ofs(void);
+long cnetmap_offsetof_netmap_ring_sem(void);
+long cnetmap_offsetof_netmap_ring_slot(void);
+long cnetmap_alignof_netmap_ring(void);
+long cnetmap_sizeof_netmap_ring(void);
+/* Swift does not import struct netmap_ring (its over-aligned sem[] member),
+ * so NetmapKit reaches its fields by these offsets; -1 = no such field. */
+long cnetmap_offsetof_netmap_ring(const char *field);
 
 #endif

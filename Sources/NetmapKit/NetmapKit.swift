@@ -1,1 +1,0 @@
-// NetmapKit: see docs/architecture.md

@@ -1,0 +1,72 @@
+#define _GNU_SOURCE
+#include "clinux_packet.h"
+#include <sys/ioctl.h>
+#include <linux/if_packet.h>
+#include <linux/if_tun.h>
+#include <sys/socket.h>
+#include <string.h>
+#include <sys/eventfd.h>
+
+int clinux_eventfd_nonblocking(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+size_t clinux_tpacket_req3_size(void) { return sizeof(struct tpacket_req3); }
+
+void clinux_tpacket_req3_fill(void *req, unsigned block_size, unsigned block_count,
+                              unsigned frame_size, unsigned retire_timeout_ms) {
+    struct tpacket_req3 *r = req;
+    memset(r, 0, sizeof(*r));
+    r->tp_block_size = block_size;
+    r->tp_block_nr = block_count;
+    r->tp_frame_size = frame_size;
+    r->tp_frame_nr = (block_size / frame_size) * block_count;
+    r->tp_retire_blk_tov = retire_timeout_ms;
+    r->tp_feature_req_word = 0;
+}
+
+int clinux_tpacket3_block_ready(const void *block) {
+    const struct tpacket_block_desc *b = block;
+    return (__atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0;
+}
+
+uint32_t clinux_tpacket3_block_frames(const void *block) {
+    return ((const struct tpacket_block_desc *)block)->hdr.bh1.num_pkts;
+}
+
+void clinux_tpacket3_block_release(void *block) {
+    struct tpacket_block_desc *b = block;
+    __atomic_store_n(&b->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+}
+
+uint32_t clinux_tpacket3_block_first(const void *block) {
+    return ((const struct tpacket_block_desc *)block)->hdr.bh1.offset_to_first_pkt;
+}
+
+uint32_t clinux_tpacket3_frame(const void *hdr, struct clinux_tpacket_frame *out) {
+    const struct tpacket3_hdr *h = hdr;
+    const struct sockaddr_ll *ll =
+        (const struct sockaddr_ll *)((const uint8_t *)h + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
+    out->data = (const uint8_t *)h + h->tp_mac;
+    out->snaplen = h->tp_snaplen;
+    out->length = h->tp_len;
+    out->status = h->tp_status;
+    out->sec = h->tp_sec;
+    out->nsec = h->tp_nsec;
+    out->pkttype = ll->sll_pkttype;
+    return h->tp_next_offset;
+}
+
+int clinux_packet_statistics(int fd, uint32_t *packets, uint32_t *drops) {
+    struct tpacket_stats_v3 st;
+    socklen_t len = sizeof(st);
+    memset(&st, 0, sizeof(st));
+    if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) != 0) return -1;
+    *packets = st.tp_packets;
+    *drops = st.tp_drops;
+    return 0;
+}
+
+unsigned long clinux_tunsetiff(void) { return TUNSETIFF; }
+unsigned long clinux_tunsetpersist(void) { return TUNSETPERSIST; }
+unsigned long clinux_tunsetowner(void) { return TUNSETOWNER; }
+unsigned long clinux_tunsetgroup(void) { return TUNSETGROUP; }
+unsigned long clinux_tungetiff(void) { return TUNGETIFF; }

@@ -1,0 +1,54 @@
+/*
+ * Helpers for the userspace datapath (ValeSwitch): TPACKET_V3 ring walking
+ * with the memory ordering the kernel expects, and TUN/TAP ioctls whose
+ * request numbers are function-like macros in <linux/if_tun.h>.
+ */
+#ifndef VALED_CLINUX_PACKET_H
+#define VALED_CLINUX_PACKET_H
+#include <stdint.h>
+#include <stddef.h>
+
+/* One received frame of a TPACKET_V3 block. */
+struct clinux_tpacket_frame {
+    const uint8_t *data;   /* start of the Ethernet header (hdr + tp_mac) */
+    uint32_t snaplen;      /* bytes present in the ring (tp_snaplen) */
+    uint32_t length;       /* bytes on the wire (tp_len); > snaplen when truncated */
+    uint32_t status;       /* tp_status bits (TP_STATUS_*) */
+    uint32_t sec;          /* receive timestamp (tp_sec) */
+    uint32_t nsec;         /* receive timestamp (tp_nsec) */
+    uint8_t pkttype;       /* sockaddr_ll.sll_pkttype (PACKET_HOST, PACKET_OUTGOING, ...) */
+};
+
+/* Size of struct tpacket_req3, for PACKET_RX_RING. */
+size_t clinux_tpacket_req3_size(void);
+/* Fills a struct tpacket_req3 at `req`. */
+void clinux_tpacket_req3_fill(void *req, unsigned block_size, unsigned block_count,
+                              unsigned frame_size, unsigned retire_timeout_ms);
+
+/* Non-zero when the block at `block` belongs to user space (TP_STATUS_USER),
+   read with acquire ordering so the frames it holds are visible. */
+int clinux_tpacket3_block_ready(const void *block);
+/* Number of frames in a ready block (hdr.bh1.num_pkts). */
+uint32_t clinux_tpacket3_block_frames(const void *block);
+/* Gives the block back to the kernel (TP_STATUS_KERNEL) with release ordering. */
+void clinux_tpacket3_block_release(void *block);
+/* Offset of the first frame header within the block (offset_to_first_pkt). */
+uint32_t clinux_tpacket3_block_first(const void *block);
+/* Decodes the frame whose tpacket3_hdr is at `hdr`; returns tp_next_offset. */
+uint32_t clinux_tpacket3_frame(const void *hdr, struct clinux_tpacket_frame *out);
+
+/* tp_packets / tp_drops of PACKET_STATISTICS for a TPACKET_V3 socket;
+   reading resets the kernel counters. Returns 0 or -1 with errno. */
+int clinux_packet_statistics(int fd, uint32_t *packets, uint32_t *drops);
+
+/* eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC): the packet thread's wakeup. */
+int clinux_eventfd_nonblocking(void);
+
+/* ioctl request numbers from <linux/if_tun.h> (macros built with _IOW). */
+unsigned long clinux_tunsetiff(void);
+unsigned long clinux_tunsetpersist(void);
+unsigned long clinux_tunsetowner(void);
+unsigned long clinux_tunsetgroup(void);
+unsigned long clinux_tungetiff(void);
+
+#endif

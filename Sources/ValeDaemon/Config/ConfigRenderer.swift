@@ -1,0 +1,44 @@
+/// Renders a desired state in the configuration file's schema, so
+/// `valectl config show > valed.yaml` gives a file `apply` accepts.
+struct ConfigRenderer {
+    func render(config: ValedConfig, desired: DesiredState) -> String {
+        var out = ["# valed desired state: the configuration file plus valectl changes", "datapath: \(config.datapath.rawValue)"]
+        let unattached = desired.persistentPorts.values.filter { p in desired.attachment(ofInterface: p.name) == nil }
+        if !unattached.isEmpty {
+            out.append("ports:")
+            for p in unattached.sorted(by: { $0.name < $1.name }) { out += portLines(p, attachment: nil, indent: "  ") }
+        }
+        if !desired.attachments.isEmpty {
+            out.append("switches:")
+            for name in desired.switchNames {
+                out.append("  \(name):")
+                out.append("    ports:")
+                for a in desired.attachments.values.filter({ $0.switchName == name }).sorted(by: { $0.interface < $1.interface }) {
+                    if let p = desired.persistentPorts[a.interface] {
+                        out += portLines(p, attachment: a, indent: "      ")
+                    } else {
+                        out.append("      - nic: \(a.interface)   # \(a.owner.rawValue)")
+                        if a.hostStack { out.append("        host-stack: true") }
+                        if a.driver != .auto { out.append("        driver: \(a.driver.rawValue)") }
+                        if let p = a.polling { out.append("        polling: { cpu: \(p.firstCPU), cpus: \(p.cpus) }") }
+                        if let v = a.vnetHeaderLength { out.append("        vnet-header: \(v)") }
+                    }
+                }
+            }
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    private func portLines(_ p: PersistentPortSpec, attachment: AttachmentSpec?, indent: String) -> [String] {
+        var lines = ["\(indent)- port: \(p.name)   # \(p.owner.rawValue)"]
+        let g = p.geometry
+        if g.txSlots != 0 { lines.append("\(indent)  tx-slots: \(g.txSlots)") }
+        if g.rxSlots != 0 { lines.append("\(indent)  rx-slots: \(g.rxSlots)") }
+        if g.txRings != 0 { lines.append("\(indent)  tx-rings: \(g.txRings)") }
+        if g.rxRings != 0 { lines.append("\(indent)  rx-rings: \(g.rxRings)") }
+        if let u = p.user { lines.append("\(indent)  user: \(u)") }
+        if let gr = p.group { lines.append("\(indent)  group: \(gr)") }
+        if let v = attachment?.vnetHeaderLength { lines.append("\(indent)  vnet-header: \(v)") }
+        return lines
+    }
+}

@@ -1,0 +1,53 @@
+/// Name and size limits of netmap's VALE (NETMAP-API.md 2.3.9 and 4.3),
+/// applied to the configuration before anything reaches the kernel.
+enum NameRules {
+    static let defaultMaxSwitches = 8
+    static let usablePortsPerSwitch = 252
+    static let maxSlots = 4096
+    static let maxRings = 16
+
+    /// Why `name` cannot be a VALE switch name, or nil.
+    static func switchNameProblem(_ name: String) -> String? {
+        // The kernel treats any name starting with "val" as VALE but VALE_LIST
+        // and vale-ctl compare four characters: only "vale…" works everywhere.
+        guard name.hasPrefix("vale") else { return "a switch name must start with 'vale' (e.g. vale0)" }
+        guard name.utf8.count <= 15 else { return "a switch name has at most 15 characters including 'vale' (\(name.utf8.count) given)" }
+        guard name.unicodeScalars.allSatisfy({ $0.isASCIIWordCharacter }) else { return "a switch name may contain only letters, digits and '_'" }
+        return nil
+    }
+
+    /// Why `name` cannot be a Linux interface name, or nil.
+    static func interfaceNameProblem(_ name: String) -> String? {
+        guard !name.isEmpty else { return "an interface name cannot be empty" }
+        guard name.utf8.count <= 15 else { return "an interface name has at most 15 characters (\(name.utf8.count) given)" }
+        guard name != ".", name != ".." else { return "'\(name)' is not a valid interface name" }
+        if let bad = name.unicodeScalars.first(where: { $0 == "/" || $0 == ":" || $0.properties.isWhitespace || $0.value < 0x21 || $0.value > 0x7e }) {
+            return "an interface name cannot contain '\(bad.escaped(asASCII: true))'"
+        }
+        if name.hasPrefix("val") && !name.hasPrefix("vale") {
+            return nil // attachable as valeX:valY; netmap can't open it by plain name, which valed never does
+        }
+        return nil
+    }
+
+    /// Why `name` cannot be a persistent port (VALE_NEWIF / TAP), or nil.
+    static func persistentPortNameProblem(_ name: String) -> String? {
+        if let problem = interfaceNameProblem(name) { return problem }
+        if name.hasPrefix("val") { return "a persistent port name cannot start with 'val' (netmap would read it as a switch name)" }
+        if name.contains("%") { return "a persistent port name cannot contain '%' (Linux would expand it, netmap would not)" }
+        if name.contains("{") || name.contains("}") { return "'{' and '}' are netmap pipe separators" }
+        return nil
+    }
+
+    /// QEMU and bhyve copy `valeX:port` into 16-byte buffers.
+    static func longNameWarning(switchName: String, port: String) -> String? {
+        let total = switchName.utf8.count + 1 + port.utf8.count
+        return total > 15 ? "\(switchName):\(port) is \(total) bytes; QEMU and bhyve truncate VALE port names longer than 15" : nil
+    }
+}
+
+extension Unicode.Scalar {
+    var isASCIIWordCharacter: Bool {
+        (value >= 0x30 && value <= 0x39) || (value >= 0x41 && value <= 0x5a) || (value >= 0x61 && value <= 0x7a) || value == 0x5f
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import ValeProtocol
+import ValeSystemd
+import UnixSignals
+
+/// Parts of the daemon that tests replace: the way to netmap (a model of the
+/// kernel), and whether the systemd protocols are spoken.
+public struct DaemonEnvironment: Sendable {
+    public var datapaths: DatapathSelection
+    public var notifier: SystemdNotifier
+
+    public init(datapaths: DatapathSelection = DatapathSelection(), notifier: SystemdNotifier = SystemdNotifier()) {
+        self.datapaths = datapaths
+        self.notifier = notifier
+    }
+}
+
+/// valed: assembles engine, datapath, control server and systemd glue, and
+/// runs them until SIGTERM. SIGHUP reloads the configuration.
+public struct Daemon: Sendable {
+    public var options: DaemonOptions
+    public var environment: DaemonEnvironment
+
+    public init(options: DaemonOptions, environment: DaemonEnvironment = DaemonEnvironment()) {
+        self.options = options
+        self.environment = environment
+    }
+
+    public func run() async throws {
+        let logger = Logger(label: "valed")
+        let notifier = environment.notifier
+        let config: ValedConfig
+        do { config = try ConfigParser.load(path: options.config) } catch let error as ConfigError {
+            throw DaemonError("\(error)")
+        }
+        let datapath = try environment.datapaths.make(options.datapath ?? config.datapath, config: config)
+        logger.info("datapath: \(datapath.info.kind.rawValue) (\(datapath.info.reason))")
+        let store = try Store(directory: options.stateDirectory)
+        let engine = Engine(datapath: datapath, store: store, configPath: options.config, logger: logger)
+
+        let first = try await engine.start(config: config)
+        logger.info("started: \(first.summary)")
+
+        let handler = EngineControlHandler(
+            engine: engine,
+            monitors: (datapath as? UserspaceDatapath).map { UserspaceMonitor(host: $0.switchHost) })
+        let listener = try Self.listener(socketPath: options.socket, logger: logger)
+        let server = ControlServer(
+            configuration: ControlServerConfiguration(listener: listener, idleTimeout: .seconds(options.idleTimeout),
+                                                      privilegedGroup: .named(options.controlGroup)),
+            handler: handler, logger: Logger(label: "valed.control"))
+        try await server.start()
+        _ = try? notifier.ready(status: Self.statusLine(await engine.status()))
+        logger.info("listening on \(server.socketPath ?? "the socket passed by systemd")")
+
+        let supervisor = EngineSupervisor(engine: engine, notifier: notifier, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: server), .init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        _ = try? notifier.stopping(status: "stopping; switches and ports stay as they are")
+        await engine.shutdown()
+        logger.info("stopped; the dataplane was left as it is")
+    }
+
+    /// The socket systemd passed (socket activation), or our own at `socketPath`.
+    static func listener(socketPath: String, logger: Logger) throws -> ControlServerConfiguration.Listener {
+        let passed = (try? SocketActivation.listenFileDescriptors()) ?? []
+        if let socket = SocketActivation.controlSocket(in: passed, path: socketPath) ?? passed.first {
+            logger.info("using the control socket passed by systemd (fd \(socket.fileDescriptor))")
+            return .boundSocket(socket.fileDescriptor)
+        }
+        return .path(socketPath)
+    }
+
+    static func statusLine(_ s: EngineStatus) -> String {
+        "\(s.datapath.kind.rawValue) datapath, \(s.switches) switch\(s.switches == 1 ? "" : "es"), \(s.ports) port\(s.ports == 1 ? "" : "s"); \(s.lastReconcile?.summary ?? "not reconciled yet")"
+    }
+}
+
+/// Runs beside the control server: turns SIGHUP into a reload, keeps the
+/// systemd status line current and sends the watchdog keep-alive from the
+/// engine's own executor — a wedged engine stops the pings and systemd
+/// restarts valed.
+struct EngineSupervisor: Service {
+    let engine: Engine
+    let notifier: SystemdNotifier
+    let logger: Logger
+
+    func run() async throws {
+        let interval = (try? notifier.watchdogPingInterval()) ?? nil
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                    _ = try? notifier.reloading(status: "reloading configuration", monotonicMicroseconds: SystemdNotifier.monotonicMicroseconds())
+                    do {
+                        let report = try await engine.reload()
+                        logger.info("reloaded: \(report.summary)")
+                    } catch {
+                        logger.error("reload rejected, nothing changed: \(error)")
+                    }
+                    _ = try? notifier.ready(status: Daemon.statusLine(await engine.status()))
+                }
+            }
+            group.addTask {
+                let tick = interval ?? .seconds(5)
+                while !Task.isCancelled {
+                    try await Task.sleep(for: tick)
+                    // Both calls need the engine actor; if it is stuck, no ping.
+                    let status = await engine.status()
+                    if interval != nil { _ = try? notifier.watchdog() }
+                    _ = try? notifier.status(Daemon.statusLine(status))
+                }
+            }
+            try await gracefulShutdown()
+            group.cancelAll()
+        }
+    }
+}
+
+/// A startup failure, as a sentence.
+public struct DaemonError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,109 @@
+/// A provider of VALE switches: netmap's in the kernel, or valed's own in
+/// userspace. The engine drives both through this one interface (the way
+/// Open vSwitch drives its datapaths through `dpif` providers), so one
+/// configuration works on every host.
+///
+/// Calls are synchronous and may block briefly (an ioctl, a netlink round
+/// trip); the engine calls them from its own executor, never from the
+/// control server's event loop.
+public protocol Datapath: AnyObject, Sendable {
+    /// Which datapath this is and why it was chosen.
+    var info: DatapathInfo { get }
+
+    /// Every port of every switch, as the datapath reports it now.
+    func observe() throws -> [ObservedPort]
+
+    /// True when a netdev called `name` exists (a NIC, a veth end, a
+    /// persistent port, a TAP device).
+    func interfaceExists(_ name: String) -> Bool
+
+    /// Creates a persistent port (VALE_NEWIF, or a persistent TAP device).
+    /// Returns the geometry the datapath actually gave it.
+    func createPersistentPort(_ spec: PersistentPortSpec) throws -> PortGeometry
+
+    /// Deletes a persistent port (VALE_DELIF, or the TAP device).
+    func deletePersistentPort(named name: String) throws
+
+    /// Attaches an existing netdev to a switch (VALE_ATTACH); returns its port index.
+    func attach(_ spec: AttachmentSpec) throws -> UInt32
+
+    /// Detaches `switchName:interface` (VALE_DETACH); also removes its host port.
+    func detach(switchName: String, interface: String) throws
+
+    /// Starts kernel polling threads for an attached NIC.
+    func enablePolling(switchName: String, interface: String, _ polling: PollingSpec) throws
+
+    /// Stops kernel polling threads.
+    func disablePolling(switchName: String, interface: String) throws
+
+    /// Sets the virtio-net header length of a switch port (PORT_HDR_SET).
+    func setVnetHeaderLength(switchName: String, port: String, length: UInt32) throws
+
+    /// Ring geometry and memory of a port, for `valectl port show`.
+    func portDetails(switchName: String?, port: String) throws -> PortDetails
+}
+
+/// Which datapath runs, as `valectl status` reports it.
+public struct DatapathInfo: Sendable, Equatable {
+    public enum Kind: String, Sendable { case kernel, userspace }
+    public var kind: Kind
+    /// Why this datapath was chosen ("/dev/netmap is absent", "configured").
+    public var reason: String
+    /// The netmap API version the kernel accepted (kernel datapath).
+    public var netmapAPIVersion: Int?
+
+    public init(kind: Kind, reason: String, netmapAPIVersion: Int? = nil) {
+        self.kind = kind; self.reason = reason; self.netmapAPIVersion = netmapAPIVersion
+    }
+}
+
+/// One port of a switch as the datapath lists it (VALE_LIST).
+public struct ObservedPort: Sendable, Equatable {
+    public var switchName: String
+    /// The port part of the name: `eth0`, `eth0^` (host port), `vm1`.
+    public var port: String
+    public var bridgeIndex: Int
+    public var portIndex: Int
+    public var counters: PortCounters?
+
+    public init(switchName: String, port: String, bridgeIndex: Int, portIndex: Int, counters: PortCounters? = nil) {
+        self.switchName = switchName; self.port = port; self.bridgeIndex = bridgeIndex
+        self.portIndex = portIndex; self.counters = counters
+    }
+
+    /// True for the host-stack port `switch:IF^` of a NIC attached with its host stack.
+    public var isHostPort: Bool { port.hasSuffix("^") }
+    /// The interface this port belongs to (`eth0` for `eth0^`).
+    public var interface: String { isHostPort ? String(port.dropLast()) : port }
+    public var key: String { "\(switchName):\(interface)" }
+}
+
+/// Traffic counters of one port.
+public struct PortCounters: Sendable, Equatable, Codable {
+    public var rxPackets: UInt64 = 0
+    public var rxBytes: UInt64 = 0
+    public var txPackets: UInt64 = 0
+    public var txBytes: UInt64 = 0
+    public var drops: UInt64 = 0
+
+    public init(rxPackets: UInt64 = 0, rxBytes: UInt64 = 0, txPackets: UInt64 = 0, txBytes: UInt64 = 0, drops: UInt64 = 0) {
+        self.rxPackets = rxPackets; self.rxBytes = rxBytes; self.txPackets = txPackets; self.txBytes = txBytes; self.drops = drops
+    }
+}
+
+/// What `valectl port show` tells about a port's rings and memory.
+public struct PortDetails: Sendable, Equatable {
+    public var txSlots: UInt32
+    public var rxSlots: UInt32
+    public var txRings: UInt16
+    public var rxRings: UInt16
+    public var memoryID: UInt16?
+    public var memorySize: UInt64?
+    public var vnetHeaderLength: UInt32?
+
+    public init(txSlots: UInt32, rxSlots: UInt32, txRings: UInt16, rxRings: UInt16,
+                memoryID: UInt16? = nil, memorySize: UInt64? = nil, vnetHeaderLength: UInt32? = nil) {
+        self.txSlots = txSlots; self.rxSlots = rxSlots; self.txRings = txRings; self.rxRings = rxRings
+        self.memoryID = memoryID; self.memorySize = memorySize; self.vnetHeaderLength = vnetHeaderLength
+    }
+}

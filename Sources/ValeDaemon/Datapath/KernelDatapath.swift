@@ -1,0 +1,82 @@
+import Foundation
+import NetmapKit
+
+/// netmap's VALE switches in the kernel, driven through NetmapKit's
+/// NIOCCTRL requests on /dev/netmap.
+public final class KernelDatapath: Datapath {
+    let control: NetmapControl
+    /// Whether a netdev exists in valed's network namespace. A seam: tests
+    /// running valed against a model of the kernel answer from the model.
+    let netdevExists: @Sendable (String) -> Bool
+    public let info: DatapathInfo
+
+    public init(control: NetmapControl, reason: String,
+                netdevExists: @escaping @Sendable (String) -> Bool = { if_nametoindex($0) != 0 }) {
+        self.control = control
+        self.netdevExists = netdevExists
+        self.info = DatapathInfo(kind: .kernel, reason: reason, netmapAPIVersion: Int(Netmap.apiVersion))
+    }
+
+    public func observe() throws -> [ObservedPort] {
+        let entries = try control.list()
+        // After the rename trap (NETMAP-API.md 7.11) an entry lacks its
+        // "valeX:" prefix; its switch is the one of its bridge index.
+        var switchOfBridge: [Int: String] = [:]
+        for e in entries where e.hasSwitchPrefix {
+            switchOfBridge[e.bridgeIndex] = String(e.name.prefix { $0 != ":" })
+        }
+        return entries.map { e in
+            if e.hasSwitchPrefix, let colon = e.name.firstIndex(of: ":") {
+                return ObservedPort(switchName: String(e.name[..<colon]), port: String(e.name[e.name.index(after: colon)...]),
+                                    bridgeIndex: e.bridgeIndex, portIndex: e.portIndex)
+            }
+            return ObservedPort(switchName: switchOfBridge[e.bridgeIndex] ?? "bridge\(e.bridgeIndex)", port: e.name,
+                                bridgeIndex: e.bridgeIndex, portIndex: e.portIndex)
+        }
+    }
+
+    public func interfaceExists(_ name: String) -> Bool { netdevExists(name) }
+
+    public func createPersistentPort(_ spec: PersistentPortSpec) throws -> PortGeometry {
+        let g = spec.geometry
+        let result = try control.newInterface(spec.name, NewInterfaceConfig(txSlots: g.txSlots, rxSlots: g.rxSlots,
+                                                                             txRings: g.txRings, rxRings: g.rxRings))
+        return PortGeometry(txSlots: result.txSlots, rxSlots: result.rxSlots, txRings: result.txRings, rxRings: result.rxRings)
+    }
+
+    public func deletePersistentPort(named name: String) throws {
+        try control.deleteInterface(name)
+    }
+
+    public func attach(_ spec: AttachmentSpec) throws -> UInt32 {
+        UInt32(try control.attach(spec.key, hostStack: spec.hostStack))
+    }
+
+    public func detach(switchName: String, interface: String) throws {
+        _ = try control.detach("\(switchName):\(interface)")
+    }
+
+    public func enablePolling(switchName: String, interface: String, _ polling: PollingSpec) throws {
+        // Single-CPU mode must carry num = 1; vale-ctl sends 0 and always fails
+        // (NETMAP-API.md 5.3). NetmapKit encodes it as {1, cpu, 1}.
+        let mode: PollingMode = polling.cpus == 1 ? .singleCPU(cpu: polling.firstCPU) : .multiCPU(first: polling.firstCPU, count: polling.cpus)
+        try control.enablePolling("\(switchName):\(interface)", mode)
+    }
+
+    public func disablePolling(switchName: String, interface: String) throws {
+        try control.disablePolling("\(switchName):\(interface)")
+    }
+
+    public func setVnetHeaderLength(switchName: String, port: String, length: UInt32) throws {
+        try control.setHeaderLength("\(switchName):\(port)", length)
+    }
+
+    public func portDetails(switchName: String?, port: String) throws -> PortDetails {
+        // Asked by plain netdev name: `valeX:nic` is not valid for lookups
+        // (EINVAL, NETMAP-API.md 3.2); an attached NIC answers by its name.
+        let info = try control.portInfo(port)
+        let header = try? control.getHeaderLength(switchName.map { "\($0):\(port)" } ?? port)
+        return PortDetails(txSlots: info.txSlots, rxSlots: info.rxSlots, txRings: info.txRings, rxRings: info.rxRings,
+                           memoryID: info.memoryRegion, memorySize: info.memorySize, vnetHeaderLength: header)
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import ValeSwitch
+
+/// valed's own learning switches (ValeSwitch): NICs and veths over
+/// AF_PACKET, persistent ports as TAP devices. Used where netmap is absent.
+public final class UserspaceDatapath: Datapath {
+    let host: UserspaceSwitchHost
+    let configuration: SwitchConfiguration
+    public let info: DatapathInfo
+
+    public init(host: UserspaceSwitchHost = UserspaceSwitchHost(), configuration: UserspaceConfig, reason: String) {
+        self.host = host
+        self.configuration = SwitchConfiguration(tableSize: configuration.macTableSize, agingSeconds: configuration.macAgingSeconds)
+        self.info = DatapathInfo(kind: .userspace, reason: reason)
+    }
+
+    public func observe() throws -> [ObservedPort] {
+        var result: [ObservedPort] = []
+        for (bridge, sw) in host.list().sorted(by: { $0.name < $1.name }).enumerated() {
+            for port in sw.ports {
+                let c = port.counters
+                result.append(ObservedPort(switchName: sw.name, port: port.name, bridgeIndex: bridge, portIndex: port.index,
+                                           counters: PortCounters(rxPackets: c.rxPackets, rxBytes: c.rxBytes, txPackets: c.txPackets,
+                                                                  txBytes: c.txBytes, drops: c.drops)))
+                if port.hostStack {
+                    // The host stack keeps its own path through the NIC here (AF_PACKET
+                    // copies, it does not divert); the entry marks the attach mode.
+                    result.append(ObservedPort(switchName: sw.name, port: port.name + "^", bridgeIndex: bridge, portIndex: port.index))
+                }
+            }
+        }
+        return result
+    }
+
+    public func interfaceExists(_ name: String) -> Bool { if_nametoindex(name) != 0 }
+
+    public func createPersistentPort(_ spec: PersistentPortSpec) throws -> PortGeometry {
+        let uid = try spec.user.map { try Self.userID($0) }
+        let gid = try spec.group.map { try Self.groupID($0) }
+        _ = try host.createTAP(spec.name, owner: uid, group: gid)
+        return spec.geometry
+    }
+
+    public func deletePersistentPort(named name: String) throws {
+        try host.deleteTAP(name)
+    }
+
+    public func attach(_ spec: AttachmentSpec) throws -> UInt32 {
+        if !host.list().contains(where: { $0.name == spec.switchName }) {
+            try host.createSwitch(spec.switchName, configuration: configuration)
+        }
+        return UInt32(try host.attachInterface(switch: spec.switchName, interface: spec.interface, hostStack: spec.hostStack))
+    }
+
+    public func detach(switchName: String, interface: String) throws {
+        _ = try host.detach(switch: switchName, interface: interface)
+        // Like VALE, a switch exists only while it has ports.
+        if let sw = host.list().first(where: { $0.name == switchName }), sw.ports.isEmpty {
+            try host.deleteSwitch(switchName)
+        }
+    }
+
+    public func enablePolling(switchName: String, interface: String, _ polling: PollingSpec) throws {
+        throw EngineError(.notSupported, "polling on \(switchName):\(interface): kernel polling threads exist only on the kernel datapath")
+    }
+
+    public func disablePolling(switchName: String, interface: String) throws {
+        throw EngineError(.notSupported, "polling on \(switchName):\(interface): kernel polling threads exist only on the kernel datapath")
+    }
+
+    public func setVnetHeaderLength(switchName: String, port: String, length: UInt32) throws {
+        guard length == 0 else {
+            throw EngineError(.notSupported, "cannot set the vnet header of \(switchName):\(port): the userspace switch carries plain Ethernet frames (length 0 only)")
+        }
+    }
+
+    public func portDetails(switchName: String?, port: String) throws -> PortDetails {
+        throw EngineError(.notSupported, "ring geometry exists only for netmap ports")
+    }
+
+    /// The switch host, for monitors.
+    public var switchHost: UserspaceSwitchHost { host }
+
+    static func userID(_ name: String) throws -> UInt32 {
+        if let n = UInt32(name) { return n }
+        guard let pw = getpwnam(name) else { throw EngineError(.invalidArgument, "no user named \(name)") }
+        return pw.pointee.pw_uid
+    }
+
+    static func groupID(_ name: String) throws -> UInt32 {
+        if let n = UInt32(name) { return n }
+        guard let gr = getgrnam(name) else { throw EngineError(.invalidArgument, "no group named \(name)") }
+        return gr.pointee.gr_gid
+    }
+}

@@ -1,0 +1,231 @@
+import Foundation
+import ValeProtocol
+import Logging
+
+/// The one owner of valed's state. Every change — from valectl, from the
+/// configuration file, from a netlink event — becomes a change of desired or
+/// observed state followed by a reconcile. Desired state is persisted before
+/// the datapath is touched, and ownership is recorded after, so a crash at any
+/// point is repaired by the next start.
+public actor Engine {
+    public let datapath: Datapath
+    let store: Store
+    let nic: NICPreparing
+    let logger: Logger
+    let planner = Planner()
+    let lock = AsyncLock()
+    let hub = EventHub()
+
+    /// Where the configuration file lives (reload re-reads it).
+    public let configPath: String
+    var config = ValedConfig()
+    var state = StoredState()
+    /// The datapath's view at the end of the last reconcile.
+    var observed: [ObservedPort] = []
+    var existingInterfaces: Set<String> = []
+    /// The last error of each object ("vale0:eth0", "vm1"), cleared on success.
+    var errors: [String: String] = [:]
+    /// Carrier of attached NICs, as the link monitor last reported it.
+    var carrier: [String: Bool] = [:]
+    public private(set) var lastReport: ReconcileReport?
+    /// Extra facts for `valectl status` (module state), set by the daemon.
+    var moduleSummary: @Sendable () -> String = { "not used" }
+
+    public init(datapath: Datapath, store: Store, configPath: String, nic: NICPreparing = NoNICPreparation(), logger: Logger) {
+        self.datapath = datapath
+        self.store = store
+        self.configPath = configPath
+        self.nic = nic
+        self.logger = logger
+    }
+
+    /// Reads the store and the configuration, adopts what the datapath
+    /// already has and repairs what is missing. A restart flaps no port:
+    /// ports that are already attached are adopted without any call.
+    @discardableResult
+    public func start(config: ValedConfig) async throws -> ReconcileReport {
+        try await lock.run {
+            try await self.startLocked(config: config)
+        }
+    }
+
+    private func startLocked(config: ValedConfig) async throws -> ReconcileReport {
+        self.config = config
+        state = try store.load()
+        let merged = state.desired.replacing(owner: .config, with: config.desired)
+        if merged != state.desired {
+            state.desired = merged
+            try store.save(state)
+        }
+        return await reconcileLocked(stopOnFailure: false)
+    }
+
+    public func setModuleSummary(_ summary: @escaping @Sendable () -> String) { moduleSummary = summary }
+
+    /// Brings the datapath to the desired state.
+    @discardableResult
+    public func reconcile() async -> ReconcileReport {
+        await lock.run { await self.reconcileLocked(stopOnFailure: false) }
+    }
+
+    /// One reconcile pass. Must be called with `lock` held.
+    func reconcileLocked(stopOnFailure: Bool) async -> ReconcileReport {
+        var report = ReconcileReport()
+        refreshObserved()
+        adoptObserved(into: &report)
+        let steps = planner.plan(desired: state.desired, owned: state.owned, observed: observed,
+                                 interfaceExists: { self.datapath.interfaceExists($0) })
+        var stopped = false
+        for step in steps {
+            if stopped { report.skipped.append(step); continue }
+            do {
+                try await execute(step)
+                report.applied.append(step)
+                errors[step.subject] = nil
+            } catch {
+                let message = "\(error)"
+                report.failed.append((step, message))
+                errors[step.subject] = message
+                logger.error("\(step) failed: \(message)", metadata: ["subject": "\(step.subject)"])
+                hub.publish(EngineEvent(kind: .portError, subject: step.subject, detail: "\(step) failed: \(message)"))
+                if stopOnFailure { stopped = true }
+            }
+        }
+        if !steps.isEmpty { refreshObserved() }
+        report.missing = state.desired.attachments.values
+            .filter { !existingInterfaces.contains($0.interface) && state.desired.persistentPorts[$0.interface] == nil }
+            .map(\.key).sorted()
+        for key in report.missing where errors[key] == nil {
+            hub.publish(EngineEvent(kind: .portMissing, subject: key, detail: "interface \(key.split(separator: ":").last ?? "") does not exist"))
+        }
+        lastReport = report
+        hub.publish(EngineEvent(kind: .reconciled, subject: "valed", detail: report.summary))
+        if !report.applied.isEmpty || !report.failed.isEmpty {
+            logger.info("reconcile: \(report.summary)")
+        }
+        return report
+    }
+
+    /// Reads the datapath's ports and which interfaces exist.
+    func refreshObserved() {
+        do { observed = try datapath.observe() } catch {
+            logger.error("cannot list the datapath's ports: \(error)")
+        }
+        var names = Set(observed.map(\.interface))
+        for name in state.desired.persistentPorts.keys { if datapath.interfaceExists(name) { names.insert(name) } }
+        for a in state.desired.attachments.values { if datapath.interfaceExists(a.interface) { names.insert(a.interface) } }
+        for name in state.owned.persistentPorts { if datapath.interfaceExists(name) { names.insert(name) } }
+        // A port only in the switch list is not a netdev (an ephemeral port).
+        existingInterfaces = names.filter { datapath.interfaceExists($0) }
+    }
+
+    /// Desired objects found already present become owned (adopted); owned
+    /// objects that vanished from the datapath are forgotten.
+    func adoptObserved(into report: inout ReconcileReport) {
+        var owned = state.owned
+        let present = Set(observed.filter { !$0.isHostPort }.map(\.key))
+        for key in state.desired.attachments.keys where present.contains(key) && !owned.attachments.contains(key) {
+            owned.attachments.insert(key)
+            report.adopted.append(key)
+        }
+        owned.attachments = owned.attachments.filter { present.contains($0) }
+        owned.polling = owned.polling.filter { present.contains($0) }
+        for name in state.desired.persistentPorts.keys where existingInterfaces.contains(name) && !owned.persistentPorts.contains(name) {
+            owned.persistentPorts.insert(name)
+            report.adopted.append(name)
+        }
+        owned.persistentPorts = owned.persistentPorts.filter { existingInterfaces.contains($0) }
+        if owned != state.owned { state.owned = owned; persist() }
+    }
+
+    /// Runs one step against the datapath and records the outcome in the store.
+    func execute(_ step: Step) async throws {
+        switch step {
+        case let .createPort(spec):
+            _ = try datapath.createPersistentPort(spec)
+            state.owned.persistentPorts.insert(spec.name)
+            persist()
+            hub.publish(EngineEvent(kind: .portCreated, subject: spec.name, detail: "persistent port created"))
+        case let .deletePort(name):
+            try datapath.deletePersistentPort(named: name)
+            state.owned.persistentPorts.remove(name)
+            persist()
+            hub.publish(EngineEvent(kind: .portDeleted, subject: name, detail: "persistent port deleted"))
+        case let .attach(spec):
+            try await attachNIC(spec)
+        case let .detach(switchName, interface):
+            try datapath.detach(switchName: switchName, interface: interface)
+            let key = "\(switchName):\(interface)"
+            state.owned.attachments.remove(key)
+            state.owned.polling.remove(key)
+            persist()
+            restoreNIC(interface)
+            hub.publish(EngineEvent(kind: .portDetached, subject: key, detail: "detached"))
+        case let .enablePolling(spec):
+            guard let polling = spec.polling else { return }
+            try datapath.enablePolling(switchName: spec.switchName, interface: spec.interface, polling)
+            state.owned.polling.insert(spec.key)
+            persist()
+        case let .disablePolling(spec):
+            try datapath.disablePolling(switchName: spec.switchName, interface: spec.interface)
+            state.owned.polling.remove(spec.key)
+            persist()
+        case let .setVnetHeader(spec):
+            try datapath.setVnetHeaderLength(switchName: spec.switchName, port: spec.interface, length: spec.vnetHeaderLength ?? 0)
+        }
+    }
+
+    /// Prepares a NIC (saving its settings first), attaches it, then lets it
+    /// settle (carrier, promiscuous re-assert).
+    private func attachNIC(_ spec: AttachmentSpec) async throws {
+        let isNIC = state.desired.persistentPorts[spec.interface] == nil && nic.isPreparable(spec.interface)
+        let settings = (spec.nic ?? NICSettings()).merged(over: config.nicDefaults)
+        if isNIC && state.savedNICs[spec.interface] == nil {
+            let saved = try nic.prepare(spec.interface, settings: settings)
+            state.savedNICs[spec.interface] = saved
+            persist()
+        }
+        do {
+            _ = try datapath.attach(spec)
+        } catch {
+            if isNIC { restoreNIC(spec.interface) }
+            throw error
+        }
+        state.owned.attachments.insert(spec.key)
+        persist()
+        hub.publish(EngineEvent(kind: .portAttached, subject: spec.key, detail: spec.hostStack ? "attached with host stack" : "attached"))
+        if isNIC {
+            let up = await nic.settle(spec.interface, settings: settings)
+            carrier[spec.interface] = up
+            if !up {
+                logger.warning("\(spec.interface) has no carrier after attach", metadata: ["VALED_PORT": "\(spec.key)"])
+            }
+        }
+    }
+
+    /// Restores what valed changed on a NIC, if anything was saved.
+    func restoreNIC(_ interface: String) {
+        guard let saved = state.savedNICs[interface] else { return }
+        do {
+            try nic.restore(interface, saved: saved)
+            state.savedNICs[interface] = nil
+            persist()
+        } catch {
+            // Keep the saved values: a later detach or teardown retries.
+            logger.error("cannot restore the settings of \(interface): \(error)")
+        }
+    }
+
+    /// Writes the state; a failed write is logged and retried at the next change.
+    func persist() {
+        do { try store.save(state) } catch {
+            logger.critical("cannot save state: \(error)")
+        }
+    }
+
+    /// A stream of state changes, for `valectl events`.
+    public func events() -> AsyncStream<EngineEvent> { hub.subscribe() }
+
+    /// Ends every event stream (daemon shutdown).
+    public func shutdown() { hub.finish() }
+}

@@ -1,0 +1,27 @@
+import ValeProtocol
+/// What the engine needs from the NIC layer (ValeLink over libnl-3) when it
+/// attaches and detaches NICs. A protocol so engine tests can count calls.
+public protocol NICPreparing: Sendable {
+    /// Saves the settings `settings` will change, then applies them (link up,
+    /// promiscuous, offloads and VLAN stripping off). Returns the saved values,
+    /// which the engine persists before the attach.
+    func prepare(_ interface: String, settings: NICSettings) throws -> JSONValue
+    /// Puts back exactly the values `prepare` saved.
+    func restore(_ interface: String, saved: JSONValue) throws
+    /// After the datapath took the NIC: waits for carrier (bounded) and turns
+    /// promiscuous mode off and on again, because some netmap-patched drivers
+    /// drop it across the reset (netmap issue 417). Returns whether carrier came up.
+    func settle(_ interface: String, settings: NICSettings) async -> Bool
+    /// True when `interface` is a NIC valed should prepare (not a persistent
+    /// VALE port or a TAP device valed created).
+    func isPreparable(_ interface: String) -> Bool
+}
+
+/// Used when NIC preparation is turned off (tests of the engine alone).
+public struct NoNICPreparation: NICPreparing {
+    public init() {}
+    public func prepare(_ interface: String, settings: NICSettings) throws -> JSONValue { .null }
+    public func restore(_ interface: String, saved: JSONValue) throws {}
+    public func settle(_ interface: String, settings: NICSettings) async -> Bool { true }
+    public func isPreparable(_ interface: String) -> Bool { false }
+}

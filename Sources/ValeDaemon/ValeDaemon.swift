@@ -1,1 +1,0 @@
-// ValeDaemon: see docs/architecture.md

@@ -1,1 +1,0 @@
-// ValeLink: see docs/architecture.md

@@ -1,0 +1,64 @@
+/// Which end of a netmap pipe (`name{id` is the master, `name}id` the slave).
+public enum PipeEnd: String, Sendable, Hashable, Codable, CaseIterable {
+    case master, slave
+}
+
+/// A process holding one end of a pipe (`PipeHolder`).
+public struct PipeHolder: Sendable, Hashable, Codable {
+    public var end: PipeEnd
+    public var pid: Int
+    public var uid: Int
+    /// The process's command name (/proc/PID/comm).
+    public var command: String?
+
+    public init(end: PipeEnd, pid: Int, uid: Int, command: String? = nil) {
+        self.end = end
+        self.pid = pid
+        self.uid = uid
+        self.command = command
+    }
+}
+
+/// A netmap pipe pair held open by valed (`Pipe`).
+public struct PipeInfo: Sendable, Hashable, Codable {
+    public var name: String
+    public var slots: Int
+    public var holders: [PipeHolder]
+
+    public init(name: String, slots: Int, holders: [PipeHolder] = []) {
+        self.name = name
+        self.slots = slots
+        self.holders = holders
+    }
+}
+
+/// Parameters of `io.valed.PipeCreate`.
+public struct PipeCreateParameters: Sendable, Hashable, Codable {
+    public var name: String
+    /// Slots per ring; the parent's slot count when `nil`.
+    public var slots: Int?
+
+    public init(name: String, slots: Int? = nil) {
+        self.name = name
+        self.slots = slots
+    }
+}
+
+/// Reply of `io.valed.PipeCreate`.
+public struct PipeCreateReply: Sendable, Hashable, Codable {
+    public var pipe: PipeInfo
+    public var changed: Bool
+    public var message: String
+
+    public init(pipe: PipeInfo, changed: Bool, message: String) {
+        self.pipe = pipe
+        self.changed = changed
+        self.message = message
+    }
+}
+
+/// Reply of `io.valed.PipeList`.
+public struct PipeListReply: Sendable, Hashable, Codable {
+    public var pipes: [PipeInfo]
+    public init(pipes: [PipeInfo]) { self.pipes = pipes }
+}

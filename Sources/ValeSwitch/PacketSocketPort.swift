@@ -1,0 +1,210 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinuxUAPI
+import CLinuxSupport
+
+/// One interface (NIC, veth end, TAP netdev) opened for the switch with
+/// AF_PACKET: a TPACKET_V3 memory-mapped receive ring (frames arrive in
+/// blocks, a block is handed over when full or after the retire timeout)
+/// and plain `send` with PACKET_QDISC_BYPASS for transmit.
+///
+/// Everything namespace-dependent happens in `open`, on the calling thread:
+/// the socket belongs to that thread's network namespace for its whole
+/// life, so the packet thread may live in any namespace.
+///
+/// Not thread-safe: after `open`, only the packet thread touches it.
+final class PacketSocketPort: @unchecked Sendable {
+    let interface: String
+    let ifindex: Int32
+    let fd: Int32
+    /// The interface MTU when the port was opened.
+    let mtu: Int
+    /// "veth", "tun", ... from ETHTOOL_GDRVINFO, "" when unknown.
+    let driver: String
+    let isTAP: Bool
+    private let system: any PacketSystem
+    private let ring: UnsafeMutableRawPointer
+    private let blockSize: Int
+    private let blockCount: Int
+    private var currentBlock = 0
+    private(set) var closed = false
+
+    // <linux/if_packet.h> values; stable kernel ABI.
+    static let solPacket: Int32 = 263            // SOL_PACKET
+    static let packetAddMembership: Int32 = 1    // PACKET_ADD_MEMBERSHIP
+    static let packetRxRing: Int32 = 5           // PACKET_RX_RING
+    static let packetVersion: Int32 = 10         // PACKET_VERSION
+    static let packetQdiscBypass: Int32 = 20     // PACKET_QDISC_BYPASS
+    static let packetIgnoreOutgoing: Int32 = 23  // PACKET_IGNORE_OUTGOING
+    static let tpacketV3: Int32 = 2              // TPACKET_V3
+    static let membershipPromiscuous: UInt16 = 1 // PACKET_MR_PROMISC
+    static let ethPAll: UInt16 = 0x0003          // ETH_P_ALL
+    static let pkttypeOutgoing: UInt8 = 4        // PACKET_OUTGOING
+
+    /// Ring geometry: 16 blocks of 256 KiB. A block holds ~2000 minimum-size
+    /// or ~170 full-size frames; a frame may be as large as a block.
+    static let defaultBlockSize = 1 << 18
+    static let defaultBlockCount = 16
+
+    /// Opens `interface` in the calling thread's network namespace.
+    /// `what` prefixes error sentences ("cannot attach vs0:eth1").
+    static func open(interface: String, retireTimeoutMilliseconds: Int, what: String,
+                     system: any PacketSystem) throws(SwitchError) -> PacketSocketPort {
+        func fail(_ step: String, _ e: Int32) -> SwitchError {
+            if e == ENODEV { return SwitchError(.noSuchInterface, "\(what): \(interface) does not exist (ENODEV)", errno: e) }
+            if e == EPERM || e == EACCES {
+                return SwitchError(.system, "\(what): \(step) needs CAP_NET_RAW: \(describeErrno(e))", errno: e)
+            }
+            return SwitchError(e == EBUSY ? .busy : .system, "\(what): \(step) failed: \(describeErrno(e))", errno: e)
+        }
+        // Protocol 0: the socket receives nothing until bind names ETH_P_ALL,
+        // so no frame of another interface lands in the ring first.
+        guard let fdValue = system.socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0).value
+        else {
+            let e = system.socket(AF_PACKET, Int32(SOCK_RAW.rawValue), 0).error ?? EINVAL
+            throw fail("socket(AF_PACKET)", e)
+        }
+        let fd = Int32(fdValue)
+        var ok = false
+        defer { if !ok { system.close(fd) } }
+
+        let requests = InterfaceRequests(system: system)
+        let ifindex: Int32
+        switch requests.index(of: interface, socket: fd) {
+        case .success(let i): ifindex = i
+        case .failure(let e): throw fail("SIOCGIFINDEX", e.value)
+        }
+        let mtu = (try? requests.mtu(of: interface, socket: fd).get()) ?? 1500
+        let info = requests.driver(of: interface, socket: fd)
+
+        func setInt(_ name: Int32, _ value: Int32, _ label: String) throws(SwitchError) {
+            var v = value
+            if case .failure(let e) = system.setsockopt(fd, solPacket, name, &v, 4) { throw fail(label, e) }
+        }
+        try setInt(packetVersion, tpacketV3, "setsockopt(PACKET_VERSION, TPACKET_V3)")
+
+        let blockSize = defaultBlockSize, blockCount = defaultBlockCount
+        var req = [UInt8](repeating: 0, count: clinux_tpacket_req3_size())
+        req.withUnsafeMutableBytes {
+            clinux_tpacket_req3_fill($0.baseAddress, UInt32(blockSize), UInt32(blockCount), 2048,
+                                     UInt32(max(1, retireTimeoutMilliseconds)))
+        }
+        let ringResult = req.withUnsafeBytes { system.setsockopt(fd, solPacket, packetRxRing, $0.baseAddress!, $0.count) }
+        if case .failure(let e) = ringResult { throw fail("setsockopt(PACKET_RX_RING)", e) }
+        let (mapped, mapErrno) = system.mmap(fd, blockSize * blockCount)
+        guard let ring = mapped else { throw fail("mmap of the receive ring", mapErrno) }
+        var mappedOK = false
+        defer { if !mappedOK { system.munmap(ring, blockSize * blockCount) } }
+
+        // Transmit straight to the driver: the switch is the only producer on
+        // this socket and does its own batching; the qdisc would only add a lock.
+        try setInt(packetQdiscBypass, 1, "setsockopt(PACKET_QDISC_BYPASS)")
+        // Frames the host stack (or we) send on this interface are not input
+        // of the switch; without this the switch would learn its own output.
+        // Kernels before 4.20 lack it: the receive loop also checks pkttype.
+        var one: Int32 = 1
+        if case .failure(let e) = system.setsockopt(fd, solPacket, packetIgnoreOutgoing, &one, 4), e != ENOPROTOOPT {
+            throw fail("setsockopt(PACKET_IGNORE_OUTGOING)", e)
+        }
+        // Promiscuous through the socket: the kernel counts it and drops it
+        // when the socket closes, so a crash never leaves the NIC promiscuous.
+        var mreq = packet_mreq()
+        mreq.mr_ifindex = ifindex
+        mreq.mr_type = membershipPromiscuous
+        if case .failure(let e) = system.setsockopt(fd, solPacket, packetAddMembership, &mreq, MemoryLayout<packet_mreq>.size) {
+            throw fail("setsockopt(PACKET_ADD_MEMBERSHIP, PACKET_MR_PROMISC)", e)
+        }
+        var address = sockaddr_ll()
+        address.sll_family = UInt16(AF_PACKET)
+        address.sll_protocol = ethPAll.bigEndian
+        address.sll_ifindex = ifindex
+        if case .failure(let e) = system.bind(fd, &address, MemoryLayout<sockaddr_ll>.size) { throw fail("bind", e) }
+
+        ok = true
+        mappedOK = true
+        return PacketSocketPort(interface: interface, ifindex: ifindex, fd: fd, mtu: mtu,
+                                driver: info?.driver ?? "", isTAP: info?.driver == "tun" && info?.busInfo == "tap",
+                                system: system, ring: ring, blockSize: blockSize, blockCount: blockCount)
+    }
+
+    private init(interface: String, ifindex: Int32, fd: Int32, mtu: Int, driver: String, isTAP: Bool,
+                 system: any PacketSystem, ring: UnsafeMutableRawPointer, blockSize: Int, blockCount: Int) {
+        self.interface = interface
+        self.ifindex = ifindex
+        self.fd = fd
+        self.mtu = mtu
+        self.driver = driver
+        self.isTAP = isTAP
+        self.system = system
+        self.ring = ring
+        self.blockSize = blockSize
+        self.blockCount = blockCount
+    }
+
+    /// Hands each frame of up to `maxBlocks` ready blocks to `body` (frame
+    /// bytes, timestamp seconds, nanoseconds), in ring order, then returns
+    /// the blocks to the kernel. Returns the frames seen. The bytes are only
+    /// valid during the call: the kernel reuses the block afterwards.
+    @inline(__always)
+    func receive(maxBlocks: Int, _ body: (UnsafeRawBufferPointer, UInt32, UInt32) -> Void,
+                 truncated: () -> Void) -> Int {
+        var frames = 0
+        var blocks = 0
+        var frame = clinux_tpacket_frame()
+        while blocks < maxBlocks {
+            let block = ring + currentBlock * blockSize
+            guard clinux_tpacket3_block_ready(block) != 0 else { break }
+            let count = clinux_tpacket3_block_frames(block)
+            var offset = Int(clinux_tpacket3_block_first(block))
+            for _ in 0..<count {
+                let next = clinux_tpacket3_frame(block + offset, &frame)
+                if frame.pkttype != Self.pkttypeOutgoing {
+                    if frame.snaplen < frame.length {
+                        truncated()
+                    } else {
+                        body(UnsafeRawBufferPointer(start: frame.data, count: Int(frame.snaplen)), frame.sec, frame.nsec)
+                    }
+                    frames += 1
+                }
+                if next == 0 { break }
+                offset += Int(next)
+            }
+            clinux_tpacket3_block_release(block)
+            currentBlock = (currentBlock + 1) % blockCount
+            blocks += 1
+        }
+        return frames
+    }
+
+    /// True when the next block already belongs to user space.
+    var hasReadyBlock: Bool { clinux_tpacket3_block_ready(ring + currentBlock * blockSize) != 0 }
+
+    /// Sends one frame; false when the kernel refused it (ENOBUFS when the
+    /// device queue is full, ENETDOWN when the link is down, ...).
+    @inline(__always)
+    func send(_ frame: UnsafeRawBufferPointer) -> Bool {
+        system.send(fd, frame).value != nil
+    }
+
+    /// Frames the kernel dropped because the ring was full since the last call.
+    func kernelDrops() -> UInt32 {
+        system.packetStatistics(fd)?.drops ?? 0
+    }
+
+    /// Reads and clears the socket error after POLLERR (ENETDOWN when the
+    /// link went down or the device went away).
+    func takeError() -> Int32 {
+        system.getsockoptInt(fd, SOL_SOCKET, SO_ERROR).value.map { Int32($0) } ?? 0
+    }
+
+    /// Unmaps the ring and closes the socket (which also drops promiscuity).
+    func close() {
+        guard !closed else { return }
+        closed = true
+        system.munmap(ring, blockSize * blockCount)
+        system.close(fd)
+    }
+
+    deinit { close() }
+}

@@ -1,0 +1,125 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinuxSupport
+
+/// The seam through which ValeSwitch makes every system call. Production
+/// code uses `LivePacketSystem`; unit tests pass a recorder that logs each
+/// call and can fail it with a chosen errno.
+///
+/// Calls return the C result; a failing call returns -1 and the errno as
+/// `SystemCallResult.failure`. EINTR is retried once, inside the live
+/// implementation, so callers never see it.
+public protocol PacketSystem: Sendable {
+    /// `socket(2)`.
+    func socket(_ domain: Int32, _ type: Int32, _ proto: Int32) -> SystemCallResult
+    /// `setsockopt(2)` with a value of `length` bytes at `value`.
+    func setsockopt(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: UnsafeRawPointer, _ length: Int) -> SystemCallResult
+    /// `getsockopt(2)` for an `Int32` option.
+    func getsockoptInt(_ fd: Int32, _ level: Int32, _ name: Int32) -> SystemCallResult
+    /// `bind(2)`.
+    func bind(_ fd: Int32, _ address: UnsafeRawPointer, _ length: Int) -> SystemCallResult
+    /// `ioctl(2)` with a pointer argument (through `clinux_ioctl_ptr`).
+    func ioctl(_ fd: Int32, _ request: UInt, _ argument: UnsafeMutableRawPointer) -> SystemCallResult
+    /// `ioctl(2)` with an integer argument (through `clinux_ioctl_int`).
+    func ioctl(_ fd: Int32, _ request: UInt, integer: Int32) -> SystemCallResult
+    /// `open(2)`.
+    func open(_ path: String, _ flags: Int32) -> SystemCallResult
+    /// `close(2)`.
+    func close(_ fd: Int32)
+    /// `mmap(2)` of `length` bytes of `fd`, shared, read-write; nil on failure with errno set.
+    func mmap(_ fd: Int32, _ length: Int) -> (UnsafeMutableRawPointer?, Int32)
+    /// `munmap(2)`.
+    func munmap(_ address: UnsafeMutableRawPointer, _ length: Int)
+    /// `poll(2)`.
+    func poll(_ fds: UnsafeMutablePointer<pollfd>, _ count: Int, _ timeoutMilliseconds: Int32) -> SystemCallResult
+    /// `send(2)` with MSG_DONTWAIT.
+    func send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> SystemCallResult
+    /// `read(2)`.
+    func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> SystemCallResult
+    /// `write(2)`.
+    func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> SystemCallResult
+    /// `eventfd(2)` with EFD_NONBLOCK | EFD_CLOEXEC.
+    func eventfd() -> SystemCallResult
+    /// `getsockopt(PACKET_STATISTICS)` of a TPACKET_V3 socket (resets the kernel counters).
+    func packetStatistics(_ fd: Int32) -> (packets: UInt32, drops: UInt32)?
+}
+
+/// The C result of a system call: a non-negative value or an errno.
+public enum SystemCallResult: Sendable, Equatable {
+    /// The call returned this non-negative value.
+    case success(Int)
+    /// The call returned -1 with this errno.
+    case failure(Int32)
+
+    /// The value, or nil on failure.
+    public var value: Int? { if case .success(let v) = self { v } else { nil } }
+    /// The errno, or nil on success.
+    public var error: Int32? { if case .failure(let e) = self { e } else { nil } }
+}
+
+/// The real kernel.
+public struct LivePacketSystem: PacketSystem {
+    /// The live seam.
+    public init() {}
+
+    @inline(__always)
+    private func result(_ call: () -> Int) -> SystemCallResult {
+        var r = call()
+        if r < 0 && Glibc.errno == EINTR { r = call() }
+        return r < 0 ? .failure(Glibc.errno) : .success(r)
+    }
+
+    public func socket(_ domain: Int32, _ type: Int32, _ proto: Int32) -> SystemCallResult {
+        result { Int(Glibc.socket(domain, type, proto)) }
+    }
+    public func setsockopt(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: UnsafeRawPointer, _ length: Int) -> SystemCallResult {
+        result { Int(Glibc.setsockopt(fd, level, name, value, socklen_t(length))) }
+    }
+    public func getsockoptInt(_ fd: Int32, _ level: Int32, _ name: Int32) -> SystemCallResult {
+        var value: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        let r = Glibc.getsockopt(fd, level, name, &value, &length)
+        return r < 0 ? .failure(Glibc.errno) : .success(Int(value))
+    }
+    public func bind(_ fd: Int32, _ address: UnsafeRawPointer, _ length: Int) -> SystemCallResult {
+        result { Int(Glibc.bind(fd, address.assumingMemoryBound(to: sockaddr.self), socklen_t(length))) }
+    }
+    public func ioctl(_ fd: Int32, _ request: UInt, _ argument: UnsafeMutableRawPointer) -> SystemCallResult {
+        result { Int(clinux_ioctl_ptr(fd, request, argument)) }
+    }
+    public func ioctl(_ fd: Int32, _ request: UInt, integer: Int32) -> SystemCallResult {
+        result { Int(clinux_ioctl_int(fd, request, integer)) }
+    }
+    public func open(_ path: String, _ flags: Int32) -> SystemCallResult {
+        result { Int(Glibc.open(path, flags)) }
+    }
+    public func close(_ fd: Int32) { _ = Glibc.close(fd) }
+    public func mmap(_ fd: Int32, _ length: Int) -> (UnsafeMutableRawPointer?, Int32) {
+        let p = Glibc.mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+        if p == MAP_FAILED || p == nil { return (nil, Glibc.errno) }
+        return (p, 0)
+    }
+    public func munmap(_ address: UnsafeMutableRawPointer, _ length: Int) { _ = Glibc.munmap(address, length) }
+    public func poll(_ fds: UnsafeMutablePointer<pollfd>, _ count: Int, _ timeoutMilliseconds: Int32) -> SystemCallResult {
+        // No retry: an interrupted poll simply returns to the loop.
+        let r = Glibc.poll(fds, nfds_t(count), timeoutMilliseconds)
+        return r < 0 ? .failure(Glibc.errno) : .success(Int(r))
+    }
+    public func send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> SystemCallResult {
+        result { Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT)) }
+    }
+    public func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> SystemCallResult {
+        result { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+    }
+    public func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> SystemCallResult {
+        result { Glibc.write(fd, bytes.baseAddress, bytes.count) }
+    }
+    public func eventfd() -> SystemCallResult {
+        result { Int(clinux_eventfd_nonblocking()) }
+    }
+    public func packetStatistics(_ fd: Int32) -> (packets: UInt32, drops: UInt32)? {
+        var packets: UInt32 = 0, drops: UInt32 = 0
+        return clinux_packet_statistics(fd, &packets, &drops) == 0 ? (packets, drops) : nil
+    }
+}

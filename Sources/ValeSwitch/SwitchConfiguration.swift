@@ -1,0 +1,32 @@
+/// Tunables of one userspace switch. The defaults follow VALE
+/// (NETMAP-API.md 2.3.9) where VALE has a value.
+public struct SwitchConfiguration: Sendable, Equatable {
+    /// Most MAC addresses the learning table holds (VALE's `NM_BDG_HASH`, 1024).
+    public var tableSize: Int
+    /// Seconds after which an address not seen as a source is forgotten.
+    /// VALE never ages; 300 s is the Linux bridge's default.
+    public var agingSeconds: Int
+    /// Largest frame (Ethernet header included, no FCS) a port accepts when
+    /// the port's own interface does not say otherwise; VALE's `NM_BDG_MFS_DEFAULT`.
+    public var defaultMaxFrameSize: Int
+    /// Frames handled per port before the loop looks at the next port, so
+    /// one busy port cannot starve the others (VALE's `bridge_batch` idea).
+    public var batchSize: Int
+    /// TPACKET_V3 block retire timeout in milliseconds: the longest a
+    /// received frame waits in a partly filled block before the packet
+    /// thread sees it. Lower means less latency and more timer wakeups.
+    public var retireTimeoutMilliseconds: Int
+
+    /// A configuration; every argument defaults to VALE's behaviour.
+    public init(tableSize: Int = 1024, agingSeconds: Int = 300, defaultMaxFrameSize: Int = 1514,
+                batchSize: Int = 1024, retireTimeoutMilliseconds: Int = 1) {
+        self.tableSize = tableSize
+        self.agingSeconds = agingSeconds
+        self.defaultMaxFrameSize = defaultMaxFrameSize
+        self.batchSize = batchSize
+        self.retireTimeoutMilliseconds = retireTimeoutMilliseconds
+    }
+
+    /// Up to `maxPorts` ports per switch: VALE's usable maximum (issue #398).
+    public static let maxPorts = 252
+}

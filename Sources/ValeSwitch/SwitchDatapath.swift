@@ -1,0 +1,228 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Synchronization
+
+/// One port as the packet thread sees it.
+final class SwitchPort: Sendable {
+    let index: Int
+    let io: PacketSocketPort
+    let kind: PortKind
+    let hostStack: Bool
+    let maxFrameSize: Int
+    let statistics = PortStatistics()
+    let monitors = PortMonitors()
+
+    init(index: Int, io: PacketSocketPort, kind: PortKind, hostStack: Bool, maxFrameSize: Int) {
+        self.index = index
+        self.io = io
+        self.kind = kind
+        self.hostStack = hostStack
+        self.maxFrameSize = maxFrameSize
+    }
+}
+
+/// One userspace switch: the learning core plus one packet thread that
+/// blocks in poll() on every port's socket and an eventfd, and forwards
+/// whatever arrives. No busy polling: an idle switch sleeps in poll.
+///
+/// The packet thread holds `shared`'s lock while it forwards a batch and
+/// never while it sleeps, so the control side (add/remove port) waits at
+/// most one batch, and a port's socket is closed only when the packet
+/// thread is outside the batch. Counters are atomics and need no lock.
+final class SwitchDatapath: Sendable {
+    struct Shared: ~Copyable {
+        var core: LearningSwitch
+        var ports: [SwitchPort?] = Array(repeating: nil, count: SwitchConfiguration.maxPorts)
+        var generation = 0
+        var stopping = false
+    }
+
+    let name: String
+    let configuration: SwitchConfiguration
+    private let shared: Mutex<Shared>
+    private let system: any PacketSystem
+    private let wakeFD: Int32
+    private let finished = DispatchSemaphore(value: 0)
+    private let started = Atomic<Bool>(false)
+
+    init(name: String, configuration: SwitchConfiguration, clock: any SwitchClock,
+         system: any PacketSystem) throws(SwitchError) {
+        guard let fd = system.eventfd().value else {
+            let e = system.eventfd().error ?? EMFILE
+            throw SwitchError(.system, "cannot create switch \(name): eventfd failed: \(describeErrno(e))", errno: e)
+        }
+        self.name = name
+        self.configuration = configuration
+        self.system = system
+        self.wakeFD = Int32(fd)
+        shared = Mutex(Shared(core: LearningSwitch(configuration: configuration, clock: clock)))
+    }
+
+    /// Starts the packet thread.
+    func start() {
+        guard !started.exchange(true, ordering: .relaxed) else { return }
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        thread.name = "valeswitch-\(name)"
+        thread.start()
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = withUnsafeBytes(of: &one) { system.write(wakeFD, $0) }
+    }
+
+    /// Adds an opened interface as a port; returns its index.
+    func add(_ io: PacketSocketPort, kind: PortKind, hostStack: Bool, maxFrameSize: Int) throws(SwitchError) -> Int {
+        let index: Int? = shared.withLock { state in
+            guard let index = state.core.freePortIndex else { return nil }
+            let port = SwitchPort(index: index, io: io, kind: kind, hostStack: hostStack, maxFrameSize: maxFrameSize)
+            state.core.addPort(index, maxFrameSize: maxFrameSize, statistics: port.statistics)
+            state.ports[index] = port
+            state.generation += 1
+            return index
+        }
+        guard let index else {
+            throw SwitchError(.switchFull, "cannot attach \(name):\(io.interface): \(name) has \(SwitchConfiguration.maxPorts) ports, the most a switch can have (ENOMEM)", errno: ENOMEM)
+        }
+        wake()
+        return index
+    }
+
+    /// Removes the port and closes its socket; returns it, or nil when unknown.
+    func remove(_ index: Int) -> SwitchPort? {
+        let port: SwitchPort? = shared.withLock { state in
+            guard state.ports.indices.contains(index), let port = state.ports[index] else { return nil }
+            state.ports[index] = nil
+            state.core.removePort(index)
+            state.generation += 1
+            // The packet thread is outside its batch (we hold the lock) and
+            // rebuilds its poll set before touching ports again.
+            port.io.close()
+            return port
+        }
+        port?.monitors.removeAll()
+        if port != nil { wake() }
+        return port
+    }
+
+    /// The ports in index order.
+    var ports: [SwitchPort] { shared.withLock { $0.ports.compactMap { $0 } } }
+
+    /// The port at `index`.
+    func port(_ index: Int) -> SwitchPort? {
+        shared.withLock { $0.ports.indices.contains(index) ? $0.ports[index] : nil }
+    }
+
+    var learnedAddresses: Int { shared.withLock { $0.core.learnedCount } }
+
+    /// The link state of each port, asked of the kernel through the port's
+    /// own socket (so in the port's namespace), under the lock so no socket
+    /// is closed meanwhile.
+    func portStates() -> [Int: PortState] {
+        let requests = InterfaceRequests(system: system)
+        return shared.withLock { state in
+            var result: [Int: PortState] = [:]
+            for case let port? in state.ports {
+                result[port.index] = requests.linkState(of: port.io.interface, index: port.io.ifindex, socket: port.io.fd)
+            }
+            return result
+        }
+    }
+
+    /// Stops the packet thread, waits for it, closes every port.
+    func stop() {
+        shared.withLock { $0.stopping = true }
+        wake()
+        if started.load(ordering: .relaxed) { finished.wait() }
+        shared.withLock { state in
+            for case let port? in state.ports {
+                port.io.close()
+                port.monitors.removeAll()
+            }
+            state.ports = Array(repeating: nil, count: SwitchConfiguration.maxPorts)
+        }
+        system.close(wakeFD)
+    }
+
+    // MARK: The packet thread
+
+    private func run() {
+        var generation = -1
+        var polled: [SwitchPort] = []
+        var fds: [pollfd] = []
+        var lastDropCheck: UInt64 = 0
+        var busySince: UInt64 = 0
+        let clock = MonotonicSwitchClock()
+        let blocksPerTurn = max(1, configuration.batchSize / 256)
+
+        while true {
+            let (stopping, current, ports) = shared.withLock { ($0.stopping, $0.generation, $0.ports) }
+            if stopping { return }
+            if current != generation {
+                generation = current
+                polled = ports.compactMap { $0 }
+                fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+                fds += polled.map { pollfd(fd: $0.io.fd, events: Int16(POLLIN), revents: 0) }
+            }
+            // Sleep for good when idle; while traffic flows wake at least once a
+            // second to collect the kernel's ring-overflow drops.
+            let now = clock.nanoseconds()
+            let timeout: Int32 = now &- busySince < 2_000_000_000 ? 1000 : -1
+            let ready = fds.withUnsafeMutableBufferPointer { system.poll($0.baseAddress!, $0.count, timeout) }
+            guard let readyCount = ready.value else { continue } // EINTR
+            if readyCount > 0 && fds[0].revents != 0 {
+                var counter: UInt64 = 0
+                _ = withUnsafeMutableBytes(of: &counter) { system.read(wakeFD, $0) }
+                continue // the port set may have changed: rebuild first
+            }
+            var received = 0
+            shared.withLock { state in
+                guard state.generation == generation else { return }
+                let ports = state.ports
+                for (i, port) in polled.enumerated() {
+                    let events = fds[i + 1].revents
+                    if events & Int16(POLLERR) != 0 {
+                        // ENETDOWN after the link went down or the device went
+                        // away; the socket rebinds itself when the link returns.
+                        _ = port.io.takeError()
+                    }
+                    guard events & Int16(POLLIN) != 0 || port.io.hasReadyBlock else { continue }
+                    let source = port.index
+                    let rxMonitored = !port.monitors.isEmpty
+                    received += port.io.receive(maxBlocks: blocksPerTurn, { frame, sec, nsec in
+                        if rxMonitored {
+                            port.monitors.deliver(frame, direction: .rx, port: source,
+                                                  seconds: Int(sec), nanoseconds: Int(nsec))
+                        }
+                        state.core.forward(frame, from: source) { destination in
+                            guard let out = ports[destination] else { return false }
+                            let sent = out.io.send(frame)
+                            if sent && !out.monitors.isEmpty {
+                                var ts = timespec()
+                                clock_gettime(CLOCK_REALTIME, &ts)
+                                out.monitors.deliver(frame, direction: .tx, port: destination,
+                                                     seconds: ts.tv_sec, nanoseconds: ts.tv_nsec)
+                            }
+                            return sent
+                        }
+                    }, truncated: { port.statistics.countReceiveDrops() })
+                }
+            }
+            if received > 0 { busySince = now }
+            if now &- lastDropCheck >= 1_000_000_000 {
+                lastDropCheck = now
+                shared.withLock { state in
+                    for case let port? in state.ports {
+                        let drops = port.io.kernelDrops()
+                        if drops > 0 { port.statistics.countReceiveDrops(UInt64(drops)) }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinuxUAPI
+import CLinuxSupport
+
+/// What `TAPDevice.create` did.
+public enum TAPCreation: Sendable, Equatable {
+    /// A new persistent TAP device was made.
+    case created
+    /// A TAP device of that name already existed (left by an earlier run of
+    /// valed, or made by hand) and was taken over as it is.
+    case adopted
+}
+
+/// Persistent TAP devices for VMs: `/dev/net/tun` with TUNSETIFF
+/// (IFF_TAP | IFF_NO_PI), TUNSETOWNER / TUNSETGROUP, TUNSETPERSIST.
+///
+/// The switch does not keep a queue fd of the TAP. A TAP is a wire between
+/// the fd holder and the netdev of the same name; the VM (QEMU opens the
+/// TAP by name with TUNSETIFF) must hold the fd, and the switch attaches the
+/// netdev side with AF_PACKET like any interface. A second queue fd would
+/// not reach the VM at all: frames written to any queue fd go up into the
+/// netdev, never to another queue. See docs/userspace-datapath.md.
+struct TAPDevice {
+    let system: any PacketSystem
+
+    static let iffTap: Int16 = 0x0002     // IFF_TAP
+    static let iffNoPI: Int16 = 0x1000    // IFF_NO_PI
+
+    /// Opens /dev/net/tun and binds it to `name` as a TAP (creating the
+    /// device when missing), in the calling thread's network namespace.
+    private func attach(_ name: String) -> Result<Int32, SwitchErrno> {
+        guard let fdValue = system.open("/dev/net/tun", O_RDWR | O_CLOEXEC).value else {
+            return .failure(SwitchErrno(system.open("/dev/net/tun", O_RDWR).error ?? ENOENT))
+        }
+        let fd = Int32(fdValue)
+        let result = InterfaceRequests(system: system).withRequest(name) { req in
+            req.storeBytes(of: Self.iffTap | Self.iffNoPI, toByteOffset: 16, as: Int16.self)
+            return system.ioctl(fd, clinux_tunsetiff(), req)
+        }
+        if case .failure(let e) = result {
+            system.close(fd)
+            return .failure(SwitchErrno(e))
+        }
+        return .success(fd)
+    }
+
+    /// True when an interface `name` exists in the calling thread's namespace;
+    /// with its driver answer (tun/tap) when it does.
+    func existing(_ name: String) -> (exists: Bool, isTAP: Bool) {
+        guard let fdValue = system.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0).value else {
+            return (false, false)
+        }
+        let fd = Int32(fdValue)
+        defer { system.close(fd) }
+        let requests = InterfaceRequests(system: system)
+        guard case .success = requests.index(of: name, socket: fd) else { return (false, false) }
+        let info = requests.driver(of: name, socket: fd)
+        return (true, info?.driver == "tun" && info?.busInfo == "tap")
+    }
+
+    /// Creates (or adopts) the persistent TAP `name`, owned by `owner` /
+    /// `group` when given, with `mtu` when given, and brings it up.
+    func create(_ name: String, owner: UInt32?, group: UInt32?, mtu: Int?) throws(SwitchError) -> TAPCreation {
+        let what = "cannot create TAP \(name)"
+        try validateInterfaceName(name, what: "TAP")
+        let before = existing(name)
+        if before.exists && !before.isTAP {
+            throw SwitchError(.notATAP, "\(what): an interface named \(name) exists and is not a TAP device (EEXIST)", errno: EEXIST)
+        }
+        switch attach(name) {
+        case .success(let fd):
+            defer { system.close(fd) }
+            if let owner, case .failure(let e) = system.ioctl(fd, clinux_tunsetowner(), integer: Int32(bitPattern: owner)) {
+                throw SwitchError(.system, "\(what): TUNSETOWNER \(owner) failed: \(describeErrno(e))", errno: e)
+            }
+            if let group, case .failure(let e) = system.ioctl(fd, clinux_tunsetgroup(), integer: Int32(bitPattern: group)) {
+                throw SwitchError(.system, "\(what): TUNSETGROUP \(group) failed: \(describeErrno(e))", errno: e)
+            }
+            if case .failure(let e) = system.ioctl(fd, clinux_tunsetpersist(), integer: 1) {
+                throw SwitchError(.system, "\(what): TUNSETPERSIST failed: \(describeErrno(e))", errno: e)
+            }
+        case .failure(let e) where e.value == EBUSY && before.exists:
+            // A VM holds the queue already (valed restarted under a running
+            // VM): adopt the device as it is; owner and group stay as they were.
+            break
+        case .failure(let e):
+            if e.value == ENOENT || e.value == ENODEV {
+                throw SwitchError(.system, "\(what): /dev/net/tun is missing (the tun module is not available): \(describeErrno(e.value))", errno: e.value)
+            }
+            throw SwitchError(e.value == EBUSY ? .busy : .system, "\(what): TUNSETIFF failed: \(describeErrno(e.value))", errno: e.value)
+        }
+        try configure(name, mtu: mtu, what: what)
+        return before.exists ? .adopted : .created
+    }
+
+    private func configure(_ name: String, mtu: Int?, what: String) throws(SwitchError) {
+        guard let fdValue = system.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0).value else { return }
+        let fd = Int32(fdValue)
+        defer { system.close(fd) }
+        let requests = InterfaceRequests(system: system)
+        if let mtu, case .failure(let e) = requests.setMTU(mtu, of: name, socket: fd) {
+            throw SwitchError(.invalidArgument, "\(what): MTU \(mtu) refused: \(describeErrno(e))", errno: e)
+        }
+        // Up on the host side so the switch can send as soon as the VM
+        // attaches (the carrier follows the VM's fd).
+        if case .failure(let e) = requests.setUp(name, socket: fd) {
+            throw SwitchError(.system, "\(what): cannot set \(name) up: \(describeErrno(e))", errno: e)
+        }
+    }
+
+    /// Clears TUNSETPERSIST so the kernel removes the device.
+    func delete(_ name: String) throws(SwitchError) {
+        let what = "cannot delete TAP \(name)"
+        try validateInterfaceName(name, what: "TAP")
+        let state = existing(name)
+        guard state.exists else { throw SwitchError(.noSuchInterface, "\(what): no such device (ENODEV)", errno: ENODEV) }
+        guard state.isTAP else { throw SwitchError(.notATAP, "\(what): \(name) is not a TAP device (EINVAL)", errno: EINVAL) }
+        switch attach(name) {
+        case .success(let fd):
+            defer { system.close(fd) }
+            if case .failure(let e) = system.ioctl(fd, clinux_tunsetpersist(), integer: 0) {
+                throw SwitchError(.system, "\(what): TUNSETPERSIST 0 failed: \(describeErrno(e))", errno: e)
+            }
+        case .failure(let e) where e.value == EBUSY:
+            throw SwitchError(.busy, "\(what): a VM or another program has it open (EBUSY)", errno: EBUSY)
+        case .failure(let e):
+            throw SwitchError(.system, "\(what): TUNSETIFF failed: \(describeErrno(e.value))", errno: e.value)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// ValeSwitch: see docs/architecture.md

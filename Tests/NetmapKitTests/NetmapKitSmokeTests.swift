@@ -1,4 +1,0 @@
-import Testing
-@testable import NetmapKit
-
-@Test func NetmapKitBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,230 @@
+import NetmapKit
+import Testing
+
+/// The port-name grammar of NETMAP-API.md section 4: accepted names with what
+/// they mean, refused names with the reason given.
+@Suite struct PortNameTests {
+    struct Accepted: Sendable, CustomTestStringConvertible {
+        var text: String
+        var kernelName: String
+        var mode: RegisterMode = .allNIC
+        var ring: UInt16 = 0
+        var flags: RegisterFlags = []
+        var memoryRegion: UInt16? = nil
+        var warns: Bool = false
+        var testDescription: String { text }
+    }
+
+    static let accepted: [Accepted] = [
+        Accepted(text: "netmap:eth0", kernelName: "eth0"),
+        Accepted(text: "netmap:eth0^", kernelName: "eth0", mode: .hostRings),
+        Accepted(text: "netmap:eth0^1", kernelName: "eth0", mode: .oneHost, ring: 1),
+        Accepted(text: "netmap:eth0*", kernelName: "eth0", mode: .nicAndHost),
+        Accepted(text: "netmap:eth0-2", kernelName: "eth0", mode: .oneNIC, ring: 2),
+        Accepted(text: "netmap:eth0-0", kernelName: "eth0", mode: .oneNIC, ring: 0),
+        Accepted(text: "netmap:eth0-4094", kernelName: "eth0", mode: .oneNIC, ring: 4094),
+        Accepted(text: "netmap:eth0/rt", kernelName: "eth0", flags: [.monitorRX, .monitorTX]),
+        Accepted(text: "netmap:eth0/r", kernelName: "eth0", flags: [.monitorRX]),
+        Accepted(text: "netmap:eth0/t", kernelName: "eth0", flags: [.monitorTX]),
+        Accepted(text: "netmap:eth0/z", kernelName: "eth0", flags: [.zeroCopyMonitor]),
+        Accepted(text: "netmap:eth0/x", kernelName: "eth0", flags: [.exclusive]),
+        Accepted(text: "netmap:eth0/R", kernelName: "eth0", flags: [.rxRingsOnly]),
+        Accepted(text: "netmap:eth0/T", kernelName: "eth0", flags: [.txRingsOnly]),
+        Accepted(text: "netmap:eth0-1/xT", kernelName: "eth0", mode: .oneNIC, ring: 1, flags: [.exclusive, .txRingsOnly]),
+        Accepted(text: "netmap:eth0@2", kernelName: "eth0", memoryRegion: 2),
+        Accepted(text: "netmap:eth0*@3", kernelName: "eth0", mode: .nicAndHost, memoryRegion: 3),
+        Accepted(text: "netmap:eth0/r@2@2", kernelName: "eth0", flags: [.monitorRX], memoryRegion: 2),
+        Accepted(text: "netmap:eth0@share=netmap:vi0", kernelName: "eth0"),
+        Accepted(text: "netmap:eth0@conf:rings=4,slots=512", kernelName: "eth0"),
+        Accepted(text: "netmap:eth0@conf:host-rings=2", kernelName: "eth0"),
+        Accepted(text: "netmap:eth0@offset=64", kernelName: "eth0"),
+        Accepted(text: "netmap:eth0@extmem:file=/dev/hugepages/x,buf-num=1000", kernelName: "eth0"),
+        Accepted(text: "netmap:eth0@2@conf=4", kernelName: "eth0", memoryRegion: 2),
+        Accepted(text: "netmap:eth0{3", kernelName: "eth0{3"),
+        Accepted(text: "netmap:eth0}3", kernelName: "eth0}3"),
+        Accepted(text: "netmap:pipe0{a_1-0", kernelName: "pipe0{a_1", mode: .oneNIC),
+        Accepted(text: "netmap:enp0s31f6", kernelName: "enp0s31f6"),
+        Accepted(text: "netmap:br_lan", kernelName: "br_lan"),
+        Accepted(text: "netmap:valve0", kernelName: "valve0", warns: true),
+        Accepted(text: "vale0:p1", kernelName: "vale0:p1"),
+        Accepted(text: "vale:x", kernelName: "vale:x"),
+        Accepted(text: "vale0:p1{7", kernelName: "vale0:p1{7"),
+        Accepted(text: "vale0:p1}7", kernelName: "vale0:p1}7"),
+        Accepted(text: "vale1:a}x", kernelName: "vale1:a}x"),
+        Accepted(text: "valeA_1:vm1", kernelName: "valeA_1:vm1"),
+        Accepted(text: "vale0:vm1/r", kernelName: "vale0:vm1", flags: [.monitorRX]),
+        Accepted(text: "vale0:vm1/tz", kernelName: "vale0:vm1", flags: [.monitorTX, .zeroCopyMonitor]),
+        Accepted(text: "vale0:eth0^", kernelName: "vale0:eth0", mode: .hostRings),
+        Accepted(text: "vale0:p@conf:tx-slots=256,rx-slots=128", kernelName: "vale0:p"),
+        Accepted(text: "vale12345678901:p", kernelName: "vale12345678901:p", warns: true),
+        Accepted(text: "vale0:abcdefghijklmno", kernelName: "vale0:abcdefghijklmno", warns: true),
+        Accepted(text: "vale0:vm1234567", kernelName: "vale0:vm1234567"),
+        Accepted(text: "vale0:vm12345678", kernelName: "vale0:vm12345678", warns: true),
+    ]
+
+    struct Rejected: Sendable, CustomTestStringConvertible {
+        var text: String
+        var reason: String
+        var testDescription: String { text }
+    }
+
+    static let rejected: [Rejected] = [
+        Rejected(text: "", reason: "the name is empty"),
+        Rejected(text: "eth0", reason: "prefix unknown or missing"),
+        Rejected(text: "foo:eth0", reason: "prefix 'foo' unknown"),
+        Rejected(text: "netmap0:eth0", reason: "nothing may follow 'netmap'"),
+        Rejected(text: "netmap:", reason: "name after ':' is empty"),
+        Rejected(text: "netmap:-1", reason: "name after ':' is empty"),
+        Rejected(text: "valX:p", reason: "switch names must start with 'vale'"),
+        Rejected(text: "val0:p", reason: "VALE_LIST cannot look it up"),
+        Rejected(text: "vale0:", reason: "name after ':' is empty"),
+        Rejected(text: "vale-1:p", reason: "contains '-'"),
+        Rejected(text: "vale.x:p", reason: "only letters, digits and '_'"),
+        Rejected(text: "vale123456789012:p", reason: "is 16 characters; at most 15"),
+        Rejected(text: "vale0:abcdefghijklmnop", reason: "is 16 characters; netmap allows at most 15"),
+        Rejected(text: "vale0:a:b", reason: "second ':'"),
+        Rejected(text: "vale0:a b", reason: "whitespace"),
+        Rejected(text: "netmap:eth0-", reason: "ring number is required"),
+        Rejected(text: "netmap:eth0-x", reason: "ring number is required"),
+        Rejected(text: "netmap:eth0-4095", reason: "out of range"),
+        Rejected(text: "netmap:eth0^*", reason: "only one ring selector"),
+        Rejected(text: "netmap:eth0*-1", reason: "only one ring selector"),
+        Rejected(text: "netmap:eth0/", reason: "at least one flag"),
+        Rejected(text: "netmap:eth0/q", reason: "unknown flag 'q'"),
+        Rejected(text: "netmap:eth0/RT", reason: "exclude each other"),
+        Rejected(text: "netmap:eth0@0", reason: "start at 1"),
+        Rejected(text: "netmap:eth0@2@3", reason: "two different memory regions"),
+        Rejected(text: "netmap:eth0@70000", reason: "out of range"),
+        Rejected(text: "netmap:eth0@", reason: "must be followed by"),
+        Rejected(text: "netmap:eth0@bogus=1", reason: "unknown option '@bogus'"),
+        Rejected(text: "netmap:eth0@share", reason: "needs a value"),
+        Rejected(text: "netmap:eth0@share=", reason: "has no value"),
+        Rejected(text: "netmap:eth0@conf:rings", reason: "key=value pairs"),
+        Rejected(text: "netmap:eth0@conf:wings=2", reason: "has no key 'wings'"),
+        Rejected(text: "netmap:eth0@conf:rings=many", reason: "needs a number"),
+        Rejected(text: "netmap:eth0@extmem:buf-num=10", reason: "requires 'file'"),
+        Rejected(text: "netmap:eth0@conf=2@conf=3", reason: "given twice"),
+        Rejected(text: "netmap:eth0{", reason: "needs an identifier"),
+        Rejected(text: "netmap:eth0}", reason: "needs an identifier"),
+        Rejected(text: "netmap:eth0{1}2", reason: "only one pipe end"),
+        Rejected(text: "netmap:eth0{1/r", reason: "monitor cannot be opened on a pipe end"),
+        Rejected(text: "netmap:averyveryverylongname", reason: "Linux allows at most 15"),
+        Rejected(text: "netmap:a b", reason: "whitespace"),
+        Rejected(text: "netmap:eth0^1x", reason: "unexpected 'x'"),
+        Rejected(text: "vale0:p1{7x y", reason: "unexpected ' '"),
+        Rejected(text: "vale0:a/r+", reason: "unknown flag '+'"),
+    ]
+
+    @Test(arguments: accepted)
+    func accepts(_ expected: Accepted) throws {
+        let name = try PortName.parse(expected.text)
+        #expect(name.kernelName == expected.kernelName)
+        #expect(name.registerMode == expected.mode)
+        #expect(name.ringID == expected.ring)
+        #expect(name.registerFlags == expected.flags)
+        #expect(name.memoryRegion == expected.memoryRegion)
+        #expect(!name.warnings.isEmpty == expected.warns, "warnings: \(name.warnings)")
+        #expect(name.description == expected.text)
+    }
+
+    @Test(arguments: rejected)
+    func rejects(_ expected: Rejected) {
+        do {
+            let name = try PortName.parse(expected.text)
+            Issue.record("accepted \(expected.text) as \(name.kernelName)")
+        } catch {
+            #expect(error.reason.contains(expected.reason), "reason was: \(error.reason)")
+            #expect(error.description == "invalid port name '\(expected.text)': \(error.reason)")
+        }
+    }
+
+    @Test func atLeastSixtyNamesAreChecked() {
+        #expect(Self.accepted.count + Self.rejected.count + VALEPortNameTests.names.count >= 60)
+    }
+
+    @Test func targetsPipesAndOptionsAreExposed() throws {
+        let pipe = try PortName.parse("vale0:p1{7")
+        #expect(pipe.target == .vale(switchName: "vale0", port: "p1"))
+        #expect(pipe.pipe == .master(id: "7"))
+        let share = try PortName.parse("netmap:eth0@share=netmap:vi0@conf:tx-rings=2")
+        #expect(share.target == .interface("eth0"))
+        #expect(share.options == [
+            PortName.Option(name: "share", values: ["port": "netmap:vi0"]),
+            PortName.Option(name: "conf", values: ["tx_rings": "2"]),
+        ])
+        let monitor = try PortName.parse("vale0:vm1/r")
+        #expect(monitor.isMonitor)
+        #expect(RegisterRequest(monitor).flags == [.monitorRX])
+    }
+
+    @Test func hypervisorWarningIsASentence() throws {
+        let name = try PortName.parse("vale0:vm12345678")
+        #expect(name.warnings == [.longerThanHypervisorBuffer(name: "vale0:vm12345678", length: 16)])
+        #expect(name.warnings[0].description.contains("16-byte buffers"))
+        let val = try PortName.parse("netmap:valve0")
+        #expect(val.warnings == [.interfaceStartsWithVal(name: "valve0")])
+    }
+
+    @Test func nameOf63BytesIsTheLongestKernelName() throws {
+        // vale0:<15> { <id> ; the pipe id pushes the kernel name to the limit.
+        let id62 = String(repeating: "a", count: 63 - "vale0:p{".count)
+        #expect(try PortName.parse("vale0:p{\(id62)").kernelName.utf8.count == 63)
+        let error = try #require(throws: PortNameError.self) { try PortName.parse("vale0:p{\(id62)a") }
+        #expect(error.reason.contains("at most 63"))
+    }
+}
+
+/// Layer-1 names as the daemon sends and lists them, and interface names.
+@Suite struct VALEPortNameTests {
+    static let names: [(String, Bool)] = [
+        ("vale0:eth0", true), ("vale0:eth0^", true), ("vale_a:vi0", true), ("vale0:br-lan", true),
+        ("vi0", false), ("vale0", false), ("valX:eth0", false), ("vale0:", false), ("vale0:^", false),
+        ("vale0:a^b", false), ("vale0:a/b", false), ("vale0:0123456789abcdef", false),
+    ]
+
+    @Test func parsesAndValidates() {
+        for (text, ok) in Self.names {
+            let parsed = try? VALEPortName(parsing: text)
+            #expect((parsed != nil) == ok, "\(text)")
+            if let parsed { #expect(parsed.description == text) }
+        }
+    }
+
+    @Test func hostPortsAndAttachmentNames() throws {
+        let host = try VALEPortName(parsing: "vale0:eth0^")
+        #expect(host.isHostPort)
+        #expect(host.port == "eth0")
+        #expect(host.attachmentName == "vale0:eth0")
+        let plain = try VALEPortName(switch: "vale0", port: "eth0")
+        #expect(!plain.isHostPort)
+        #expect(plain.description == "vale0:eth0")
+    }
+
+    @Test func reasonsForRefusedSwitches() {
+        #expect(throws: PortNameError(input: "valX", reason: "switch names must start with 'vale': the kernel accepts 'valX' as a switch for attach but VALE_LIST cannot look it up")) {
+            try VALEPortName(switch: "valX", port: "eth0")
+        }
+        let error = #expect(throws: PortNameError.self) { try VALEPortName(switch: "vale0123456789ab", port: "p") }
+        #expect(error?.reason.contains("at most 15") == true)
+    }
+
+    @Test func hypervisorWarning() throws {
+        #expect(try VALEPortName(parsing: "vale0:vm1").warnings.isEmpty)
+        #expect(try VALEPortName(parsing: "vale0:vm123456789").warnings.count == 1)
+    }
+
+    @Test func newInterfaceNames() throws {
+        #expect(try InterfaceName.validateNewInterface("vi0").isEmpty)
+        #expect(try InterfaceName.validateNewInterface("vm-1.net").isEmpty)
+        #expect(try InterfaceName.validateNewInterface("valve1") == [.interfaceStartsWithVal(name: "valve1")])
+        let refused: [(String, String)] = [
+            ("vale1", "cannot start with 'vale'"), ("", "cannot be empty"), ("0123456789abcdef", "at most 15"),
+            ("a/b", "'/'"), ("a:b", "':'"), ("a b", "whitespace"), (".", "not a valid"), ("..", "not a valid"),
+            ("vi%d", "'%'"),
+        ]
+        for (name, reason) in refused {
+            let error = #expect(throws: PortNameError.self) { try InterfaceName.validateNewInterface(name) }
+            #expect(error?.reason.contains(reason) == true, "\(name): \(String(describing: error?.reason))")
+        }
+    }
+}

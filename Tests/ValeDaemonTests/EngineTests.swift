@@ -1,0 +1,179 @@
+import Foundation
+import Logging
+import Testing
+import TestSupport
+@testable import ValeDaemon
+
+private func makeEngine(_ datapath: FakeDatapath, dir: TemporaryDirectory, config: String = "/nonexistent.yaml") throws -> Engine {
+    Engine(datapath: datapath, store: try Store(directory: dir.path + "/state"), configPath: config,
+           logger: Logger(label: "test"))
+}
+
+private func parse(_ yaml: String) throws -> ValedConfig { try ConfigParser(fileName: "test.yaml", onlineCPUs: 4).parse(yaml) }
+
+private let twoNICs = """
+switches:
+  vale0:
+    ports:
+      - nic: eth1
+      - nic: eth2
+        host-stack: true
+  vale1:
+    ports:
+      - port: vm1
+        tx-slots: 2048
+"""
+
+@Suite struct EngineTests {
+    @Test func startAttachesConfiguredPortsAndSecondReconcileDoesNothing() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1", "eth2"])
+        let engine = try makeEngine(dp, dir: dir)
+        let report = try await engine.start(config: parse(twoNICs))
+        #expect(report.failed.isEmpty)
+        #expect(dp.takeCalls() == ["create vm1", "attach vale0:eth1", "attach vale0:eth2", "attach vale1:vm1"])
+        let again = await engine.reconcile()
+        #expect(again.applied.isEmpty)
+        #expect(dp.takeCalls().isEmpty)
+    }
+
+    @Test func restartAdoptsWithoutAnyDatapathCall() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1", "eth2"])
+        do {
+            let engine = try makeEngine(dp, dir: dir)
+            try await engine.start(config: parse(twoNICs))
+        }
+        _ = dp.takeCalls()
+        let restarted = try makeEngine(dp, dir: dir)
+        let report = try await restarted.start(config: parse(twoNICs))
+        #expect(dp.takeCalls().isEmpty, "a restart must not flap ports")
+        #expect(report.applied.isEmpty)
+    }
+
+    @Test func foreignEphemeralPortsAreListedAndNeverTouched() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1"])
+        dp.ports = [ObservedPort(switchName: "vale0", port: "qemu1", bridgeIndex: 0, portIndex: 0)]
+        let engine = try makeEngine(dp, dir: dir)
+        try await engine.start(config: ValedConfig())
+        let rows = await engine.list()
+        let row = try #require(rows.first { $0.name == "qemu1" })
+        #expect(row.kind == .ephemeral)
+        #expect(row.owner == .foreign)
+        await #expect(throws: EngineError.self) { try await engine.detach(switchName: "vale0", interface: "qemu1") }
+        _ = await engine.teardown()
+        #expect(!dp.takeCalls().contains { $0.contains("qemu1") })
+        #expect(dp.ports.count == 1)
+    }
+
+    @Test func attachIsIdempotentAndConflictsAreSentences() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1"])
+        let engine = try makeEngine(dp, dir: dir)
+        try await engine.start(config: ValedConfig())
+        let first = try await engine.attach(switchName: "vale0", interface: "eth1", hostStack: false)
+        #expect(first.changed)
+        let second = try await engine.attach(switchName: "vale0", interface: "eth1", hostStack: false)
+        #expect(!second.changed)
+        #expect(second.message == "vale0:eth1 is already attached")
+        do {
+            _ = try await engine.attach(switchName: "vale1", interface: "eth1", hostStack: false)
+            Issue.record("attaching to a second switch must fail")
+        } catch let error as EngineError {
+            #expect(error.description == "cannot attach vale1:eth1: eth1 is already attached to vale0")
+        }
+        await #expect(throws: EngineError.self) { try await engine.attach(switchName: "vale0", interface: "eth9", hostStack: false) }
+        #expect(dp.takeCalls() == ["attach vale0:eth1"])
+    }
+
+    @Test func failedAttachChangesNothing() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1"])
+        dp.failures["attach vale0:eth1"] = "eth1 is held open by a process (EBUSY)"
+        let engine = try makeEngine(dp, dir: dir)
+        try await engine.start(config: ValedConfig())
+        let before = try Store.load(dir.path + "/state")
+        await #expect(throws: EngineError.self) { try await engine.attach(switchName: "vale0", interface: "eth1", hostStack: false) }
+        #expect(try Store.load(dir.path + "/state") == before)
+        #expect(await engine.list().isEmpty)
+    }
+
+    @Test func reloadWithBadConfigLeavesEverythingAsItWas() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let configPath = dir.path + "/valed.yaml"
+        try twoNICs.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let dp = FakeDatapath(netdevs: ["eth1", "eth2"])
+        let engine = try makeEngine(dp, dir: dir, config: configPath)
+        try await engine.start(config: ConfigParser.load(path: configPath))
+        _ = dp.takeCalls()
+        let stored = try Store.load(dir.path + "/state")
+        try "switches:\n  vale0:\n    ports:\n      - nic: eth1\n        hots-stack: true\n".write(toFile: configPath, atomically: true, encoding: .utf8)
+        do {
+            _ = try await engine.reload()
+            Issue.record("a bad config must be rejected")
+        } catch let error as EngineError {
+            #expect(error.kind == .configRejected)
+            #expect(error.description.contains("valed.yaml:5:9: unknown key 'hots-stack'"))
+        }
+        #expect(dp.takeCalls().isEmpty)
+        #expect(try Store.load(dir.path + "/state") == stored)
+    }
+
+    @Test func applyStopsAtFirstFailureAndStoreMatchesDatapath() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1", "eth2", "eth3"])
+        dp.failures["attach vale0:eth2"] = "boom"
+        let engine = try makeEngine(dp, dir: dir)
+        try await engine.start(config: ValedConfig())
+        let yaml = "switches:\n  vale0:\n    ports:\n      - nic: eth1\n      - nic: eth2\n      - nic: eth3\n"
+        let dry = try await engine.apply(configText: yaml, fileName: "f.yaml", dryRun: true)
+        #expect(dry.plan.count == 3)
+        #expect(dp.takeCalls().isEmpty, "a dry run changes nothing")
+        let result = try await engine.apply(configText: yaml, fileName: "f.yaml", dryRun: false)
+        let report = try #require(result.report)
+        #expect(report.applied.map(\.description) == ["attach vale0:eth1"])
+        #expect(report.failed.map(\.step.description) == ["attach vale0:eth2"])
+        #expect(report.skipped.map(\.description) == ["attach vale0:eth3"])
+        let stored = try Store.load(dir.path + "/state")
+        #expect(Set(stored.desired.attachments.keys) == ["vale0:eth1"])
+        #expect(stored.owned.attachments == ["vale0:eth1"])
+    }
+
+    @Test func teardownRemovesOnlyOwnedObjects() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1", "eth2"])
+        let engine = try makeEngine(dp, dir: dir)
+        try await engine.start(config: parse(twoNICs))
+        dp.ports.append(ObservedPort(switchName: "vale0", port: "app", bridgeIndex: 0, portIndex: 9))
+        _ = dp.takeCalls()
+        let report = await engine.teardown()
+        #expect(report.failed.isEmpty)
+        #expect(Set(dp.takeCalls()) == ["detach vale0:eth1", "detach vale0:eth2", "detach vale1:vm1", "delete vm1"])
+        #expect(dp.ports.map(\.port) == ["app"])
+    }
+
+    @Test func nicThatVanishesIsDetachedAndReattachedWhenItReturns() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1"])
+        let engine = try makeEngine(dp, dir: dir)
+        try await engine.start(config: parse("switches:\n  vale0:\n    ports:\n      - nic: eth1\n"))
+        _ = dp.takeCalls()
+        dp.netdevs.remove("eth1")
+        await engine.interfaceRemoved("eth1")
+        #expect(dp.takeCalls() == ["detach vale0:eth1"])
+        #expect(await engine.list().first?.state == "missing")
+        dp.netdevs.insert("eth1")
+        await engine.interfaceAdded("eth1")
+        #expect(dp.takeCalls() == ["attach vale0:eth1"])
+        #expect(await engine.list().first?.state == "ok")
+    }
+}
+
+extension Store {
+    /// Reads a state directory without taking its lock (tests only).
+    static func load(_ directory: String) throws -> StoredState {
+        guard let data = FileManager.default.contents(atPath: directory + "/state.json") else { return StoredState() }
+        return try JSONDecoder().decode(StoredState.self, from: data)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import ValeLink
+
+/// Link lookups against the real kernel, checked with `ip -d link show`.
+@Suite(.enabled(if: TestHost.hasNetworkNamespaces, "needs root and network namespaces"))
+struct LinkLookupTests {
+    @Test func looksUpAVethByName() throws {
+        let fixture = try VethFixture()
+        defer { fixture.delete() }
+        let link = try fixture.manager.link(named: fixture.a)
+        let view = try fixture.ipLink(fixture.a)
+        #expect(link.name == fixture.a)
+        #expect(Int(link.ifindex) == view.ifindex)
+        #expect(Int(link.mtu) == view.mtu)
+        #expect(link.isUp == view.flags.contains("UP"))
+        #expect(link.isLowerUp == view.flags.contains("LOWER_UP"))
+        #expect(link.carrier)
+        #expect(link.operState == .up)
+        #expect(link.kind == "veth")
+        #expect(link.driver == "veth")
+        #expect(link.isPromiscuous == false)
+        #expect(link.promiscuity == UInt32(view.promiscuity))
+    }
+
+    @Test func countsTrafficFromStats64() throws {
+        let fixture = try VethFixture()
+        defer { fixture.delete() }
+        try fixture.namespace.run(["ip", "addr", "add", "10.77.0.1/30", "dev", fixture.a])
+        try fixture.namespace.run(["ip", "addr", "add", "10.77.0.2/30", "dev", fixture.b])
+        // Pinging the other end's address from inside the namespace goes over
+        // lo, so use an unassigned neighbour: ARP requests leave through a.
+        _ = try fixture.namespace.run(["ping", "-c", "2", "-W", "1", "-I", fixture.a, "10.77.0.3"], check: false)
+        let link = try fixture.manager.link(named: fixture.a)
+        let sysfs = try fixture.namespace.run(["cat", "/sys/class/net/\(fixture.a)/statistics/tx_packets"]).stdout
+        #expect(link.statistics.txPackets > 0)
+        #expect(link.statistics.txPackets <= UInt64(sysfs.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
+        #expect(link.statistics.txBytes > 0)
+    }
+
+    @Test func unknownInterfaceIsASentence() throws {
+        let fixture = try VethFixture()
+        defer { fixture.delete() }
+        do {
+            _ = try fixture.manager.link(named: "vlnope9")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.code == .noSuchInterface)
+            #expect(error.message == "no interface named vlnope9")
+        }
+        #expect(throws: LinkError.self) { try fixture.manager.setPromiscuous("vlnope9", true) }
+        #expect(throws: LinkError.self) { try fixture.manager.prepare("vlnope9") }
+    }
+
+    @Test func interfaceInAnotherNamespaceIsUnknownHere() throws {
+        let fixture = try VethFixture()
+        defer { fixture.delete() }
+        let other = try NetworkNamespace(prefix: "vl")
+        defer { other.delete() }
+        let stranger = uniqueName("vlx")
+        try other.run(["ip", "link", "add", stranger, "type", "veth", "peer", "name", uniqueName("vly")])
+        do {
+            _ = try fixture.manager.prepare(stranger)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.message == "no interface named \(stranger)")
+        }
+        // Still untouched over there.
+        let flags = IPLinkView(try other.run(["ip", "-d", "link", "show", stranger]).stdout)
+        #expect(!flags.flags.contains("UP"))
+        #expect(flags.promiscuity == 0)
+    }
+
+    @Test func setsAdminStateAndPromiscuousMode() throws {
+        let fixture = try VethFixture()
+        defer { fixture.delete() }
+        try fixture.manager.setUp(fixture.b, false)
+        #expect(!(try fixture.ipLink(fixture.b).flags.contains("UP")))
+        try fixture.manager.setUp(fixture.b, true)
+        #expect(try fixture.ipLink(fixture.b).flags.contains("UP"))
+
+        try fixture.manager.setPromiscuous(fixture.a, true)
+        try fixture.manager.setPromiscuous(fixture.a, true)   // idempotent: one count
+        var view = try fixture.ipLink(fixture.a)
+        #expect(view.flags.contains("PROMISC"))
+        #expect(view.promiscuity == 1)
+        try fixture.manager.reassertPromiscuous(fixture.a)
+        view = try fixture.ipLink(fixture.a)
+        #expect(view.flags.contains("PROMISC"))
+        #expect(view.promiscuity == 1)
+        try fixture.manager.setPromiscuous(fixture.a, false)
+        view = try fixture.ipLink(fixture.a)
+        #expect(!view.flags.contains("PROMISC"))
+        #expect(view.promiscuity == 0)
+    }
+
+    @Test func listsLinks() throws {
+        let fixture = try VethFixture()
+        defer { fixture.delete() }
+        let names = Set(try fixture.manager.links().map(\.name))
+        #expect(names == ["lo", fixture.a, fixture.b])
+    }
+}

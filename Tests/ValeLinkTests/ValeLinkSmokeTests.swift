@@ -1,4 +1,0 @@
-import Testing
-@testable import ValeLink
-
-@Test func ValeLinkBuilds() { #expect(Bool(true)) }

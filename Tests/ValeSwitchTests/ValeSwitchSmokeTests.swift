@@ -1,4 +1,0 @@
-import Testing
-@testable import ValeSwitch
-
-@Test func ValeSwitchBuilds() { #expect(Bool(true)) }
