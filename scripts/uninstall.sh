@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Removes what scripts/install.sh installed, using its manifest
+# ($PREFIX/share/valed/install-manifest). Stops and disables the units first
+# when systemd runs. Switches and ports in the kernel are left as they are.
+# /etc/valed/valed.yaml and /var/lib/valed are kept unless --purge is given.
+#
+#   sudo scripts/uninstall.sh [--purge]
+#   DESTDIR=/tmp/stage scripts/uninstall.sh      (undo a staged install)
+#
+# Idempotent: running it when nothing is installed does nothing.
+set -euo pipefail
+
+DESTDIR="${DESTDIR:-}"
+PREFIX="${PREFIX:-/usr/local}"
+SYSCONFDIR="${SYSCONFDIR:-/etc}"
+purge=no
+while (($#)); do
+    case "$1" in
+        --purge) purge=yes; shift ;;
+        -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "uninstall.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+manifest="$DESTDIR$PREFIX/share/valed/install-manifest"
+if [[ ! -f "$manifest" ]]; then
+    echo "uninstall.sh: nothing to remove (no $manifest)"
+    exit 0
+fi
+if [[ -z "$DESTDIR" && "$(id -u)" != 0 ]]; then
+    echo "uninstall.sh: removing from / needs root" >&2
+    exit 1
+fi
+
+if [[ -z "$DESTDIR" && -d /run/systemd/system ]]; then
+    systemctl disable --now valed.service valed.socket 2>/dev/null || true
+fi
+
+removed=0
+while IFS= read -r path; do
+    [[ -z "$path" || "$path" == \#* ]] && continue
+    if [[ -e "$DESTDIR$path" || -L "$DESTDIR$path" ]]; then
+        rm -f "$DESTDIR$path"
+        removed=$((removed + 1))
+    fi
+    # Remove directories the install created, if now empty (never / or $PREFIX itself).
+    dir="$(dirname "$DESTDIR$path")"
+    while [[ "$dir" != "$DESTDIR" && "$dir" != "$DESTDIR/" && "$dir" != "$DESTDIR$PREFIX" && "$dir" != "$DESTDIR$SYSCONFDIR" ]]; do
+        rmdir "$dir" 2>/dev/null || break
+        dir="$(dirname "$dir")"
+    done
+done < "$manifest"
+
+if [[ "$purge" == yes ]]; then
+    rm -rf "$DESTDIR$SYSCONFDIR/valed" "$DESTDIR/var/lib/valed"
+    echo "uninstall.sh: purged $SYSCONFDIR/valed and /var/lib/valed"
+fi
+
+if [[ -z "$DESTDIR" ]]; then
+    [[ -d /run/systemd/system ]] && systemctl daemon-reload
+    if command -v udevadm >/dev/null && [[ -d /run/udev ]]; then udevadm control --reload || true; fi
+fi
+echo "uninstall.sh: removed $removed files from ${DESTDIR:-/}"
