@@ -160,4 +160,18 @@ struct UserspaceDaemonTests {
         let down = try t.daemon.valectl(["status", "--timeout", "2"])
         #expect(down.status == 3, "valed unreachable")
     }
+
+    @Test(.enabled(if: !FileManager.default.fileExists(atPath: "/proc/modules"), "this kernel has loadable modules; the no-module-support report cannot be seen here"))
+    func kernelWithoutModuleSupportIsReportedAndValedKeepsRunning() throws {
+        let t = try SwitchTopology()
+        try t.daemon.start()
+        let status = try t.daemon.valectl(["module", "status"])
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("unsupported"))
+        #expect(status.stdout.contains("no loadable module support"))
+        let load = try t.daemon.valectl(["module", "load"])
+        #expect(load.status == 1)
+        #expect(load.stderr.contains("cannot load netmap"))
+        #expect(try t.daemon.valectl(["status"]).stdout.contains("userspace"), "valed keeps running on the userspace datapath")
+    }
 }

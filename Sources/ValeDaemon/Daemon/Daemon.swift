@@ -40,7 +40,18 @@ public struct Daemon: Sendable {
         do { config = try ConfigParser.load(path: options.config) } catch let error as ConfigError {
             throw DaemonError("\(error)")
         }
-        let datapath = try environment.datapaths.make(options.datapath ?? config.datapath, config: config)
+        let modules = ModuleService(config: config.module)
+        let choice = options.datapath ?? config.datapath
+        if choice != .userspace && modules.shouldLoadAtStart {
+            do {
+                let reply = try await modules.load()
+                logger.info("\(reply.message)")
+            } catch {
+                logger.error("\(error)")
+            }
+        }
+        logger.info("netmap module: \(modules.summary)")
+        let datapath = try environment.datapaths.make(choice, config: config)
         logger.info("datapath: \(datapath.info.kind.rawValue) (\(datapath.info.reason))")
         let store = try Store(directory: options.stateDirectory)
         let links: LinkLayer?
@@ -49,6 +60,7 @@ public struct Daemon: Sendable {
         }
         let engine = Engine(datapath: datapath, store: store, configPath: options.config,
                             nic: links.map { $0 as NICPreparing } ?? NoNICPreparation(), logger: logger)
+        await engine.setModuleSummary { modules.summary }
         if let links, datapath.info.kind == .kernel {
             await engine.setAttachGuard { spec, attached in links.nativeVethProblem(spec, attachedInterfaces: attached) }
         }
@@ -58,7 +70,7 @@ public struct Daemon: Sendable {
         logger.info("started: \(first.summary)")
 
         let handler = EngineControlHandler(
-            engine: engine, nics: links,
+            engine: engine, modules: modules, nics: links,
             monitors: (datapath as? UserspaceDatapath).map { UserspaceMonitor(host: $0.switchHost) })
         let listener = try Self.listener(socketPath: options.socket, logger: logger)
         let server = ControlServer(
