@@ -81,7 +81,7 @@ public struct Daemon: Sendable {
         _ = try? notifier.ready(status: Self.statusLine(await engine.status()))
         logger.info("listening on \(server.socketPath ?? "the socket passed by systemd")")
 
-        let supervisor = EngineSupervisor(engine: engine, notifier: notifier, logger: logger)
+        let supervisor = EngineSupervisor(engine: engine, notifier: notifier, logger: logger, wedgeOnSIGUSR1: options.wedgeOnSIGUSR1)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: server), .init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -116,10 +116,19 @@ struct EngineSupervisor: Service {
     let engine: Engine
     let notifier: SystemdNotifier
     let logger: Logger
+    var wedgeOnSIGUSR1 = false
 
     func run() async throws {
         let interval = (try? notifier.watchdogPingInterval()) ?? nil
         try await withThrowingTaskGroup(of: Void.self) { group in
+            if wedgeOnSIGUSR1 {
+                group.addTask {
+                    for await _ in await UnixSignalsSequence(trapping: .sigusr1) {
+                        logger.warning("test fault switch: wedging the engine")
+                        await engine.wedgeForTesting()
+                    }
+                }
+            }
             group.addTask {
                 for await _ in await UnixSignalsSequence(trapping: .sighup) {
                     _ = try? notifier.reloading(status: "reloading configuration", monotonicMicroseconds: SystemdNotifier.monotonicMicroseconds())

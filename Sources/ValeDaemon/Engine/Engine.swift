@@ -231,6 +231,13 @@ public actor Engine {
     /// A stream of state changes, for `valectl events`.
     public func events() -> AsyncStream<EngineEvent> { hub.subscribe() }
 
+    /// Blocks the engine's executor for good (test-only fault switch behind
+    /// `valed --test-wedge-on-sigusr1`): watchdog pings stop, as they would
+    /// if the engine were stuck for real.
+    func wedgeForTesting() {
+        while true { sleep(3600) }
+    }
+
     /// Ends every event stream (daemon shutdown).
     public func shutdown() { hub.finish() }
 }
