@@ -49,9 +49,15 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Parse portspec vale0:vm1{3-1/rt@2@conf:rings=4") { benchmark in
+    Benchmark("Parse portspec vale0:vm1{3-1@2@conf:rings=4") { benchmark in
         for _ in benchmark.scaledIterations {
-            blackHole(try PortName.parse("vale0:vm1{3-1/rt@2@conf:rings=4"))
+            blackHole(try PortName.parse("vale0:vm1{3-1@2@conf:rings=4"))
+        }
+    }
+
+    Benchmark("Parse portspec netmap:eth0-1/rt@2") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try PortName.parse("netmap:eth0-1/rt@2"))
         }
     }
 
