@@ -74,7 +74,7 @@ let package = Package(
         ]),
 
         // MARK: Tests
-        .testTarget(name: "NetmapKitTests", dependencies: ["NetmapKit", "CNetmap", "NetmapKitTesting", "VALEKernelModel"]),
+        .testTarget(name: "NetmapKitTests", dependencies: ["NetmapKit", "CNetmap", "NetmapKitTesting", "VALEKernelModel", "vale-kernel-model"]),
         .testTarget(name: "ValeProtocolTests", dependencies: ["ValeProtocol"]),
         .testTarget(name: "ValeLinkTests", dependencies: ["ValeLink", "TestSupport"]),
         .testTarget(name: "ValeModulesTests", dependencies: ["ValeModules", "TestSupport"]),
@@ -85,6 +85,8 @@ let package = Package(
         .target(name: "NetmapKitTesting", dependencies: ["NetmapKit", "CNetmap"], path: "Tests/NetmapKitTesting"),
         // A model of the kernel's VALE semantics behind the same seam, optionally file-backed.
         .target(name: "VALEKernelModel", dependencies: ["NetmapKit", "CNetmap"], path: "Tests/VALEKernelModel"),
+        // `vale-kernel-model`: the model as a second process (a VM holding a port, another valed).
+        .executableTarget(name: "vale-kernel-model", dependencies: ["NetmapKit", "VALEKernelModel"], path: "Tests/VALEKernelModelTool"),
         // Shared test helpers: network namespaces, processes, temp dirs.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ]
