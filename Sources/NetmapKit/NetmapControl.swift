@@ -134,9 +134,13 @@ public final class NetmapControl: Sendable {
                 return entries
             }
             let body = NetmapEncoding.load(nmreq_vale_list.self, from: response.body)
+            // The kernel answers the first occupied slot at or after the cursor;
+            // anything else would loop forever.
+            guard (body.nr_bridge_idx, body.nr_port_idx) >= (bridge, port) else {
+                throw NetmapError(kind: .apiMismatch, request: .valeList, portName: "", errno: nil,
+                                  detail: "the kernel answered slot \(body.nr_bridge_idx):\(body.nr_port_idx) before the cursor \(bridge):\(port)")
+            }
             entries.append(VALEListEntry(name: response.name, bridgeIndex: Int(body.nr_bridge_idx), portIndex: Int(body.nr_port_idx)))
-            // A kernel that answered a cursor beyond the last slot would loop forever; stop instead.
-            guard entries.count <= VALELimits.portSlots * 4096 else { return entries }
             bridge = body.nr_bridge_idx
             port = body.nr_port_idx + 1
         }

@@ -286,3 +286,17 @@ import Testing
         #expect(denied.description.contains("permission denied"))
     }
 }
+
+@Suite struct EnumerationGuardTests {
+    @Test func aCursorGoingBackwardsStopsTheLoop() throws {
+        let recorder = RecordingNetmapSystemCalls(ioctl: { invocation throws(Errno) in
+            invocation.storeName("vale0:a")
+            invocation.storeBody(UInt16(0), at: 0)
+            invocation.storeBody(UInt32(0), at: 4)
+            return 0
+        })
+        let error = try #require(throws: NetmapError.self) { try NetmapControl(systemCalls: recorder).list() }
+        #expect(error.kind == .apiMismatch)
+        #expect(recorder.controlCalls.count == 2)
+    }
+}
