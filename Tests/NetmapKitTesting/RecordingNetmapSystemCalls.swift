@@ -181,6 +181,7 @@ public final class RecordingNetmapSystemCalls: NetmapSystemCalls {
 
     private func record(_ call: Call) { state.withLock { $0.calls.append(call) } }
 
+    /// Records the call, then forced errno, handler, kernel or success.
     public func open(_ path: String, flags: Int32) throws(Errno) -> Int32 {
         var call = Call(kind: .open, fd: -1, path: path)
         do throws(Errno) {
@@ -199,6 +200,7 @@ public final class RecordingNetmapSystemCalls: NetmapSystemCalls {
         }
     }
 
+    /// Records the call, then forced errno, handler, kernel or success.
     public func close(_ fd: Int32) throws(Errno) {
         var call = Call(kind: .close, fd: fd)
         do throws(Errno) {
@@ -212,6 +214,7 @@ public final class RecordingNetmapSystemCalls: NetmapSystemCalls {
         }
     }
 
+    /// Records the call, then forced errno, handler, kernel or success.
     public func ioctl(_ fd: Int32, request: UInt, argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
         var call = Call(kind: .ioctl, fd: fd, request: request)
         let invocation = IoctlInvocation(fd: fd, request: request, argument: argument)
@@ -241,6 +244,7 @@ public final class RecordingNetmapSystemCalls: NetmapSystemCalls {
         }
     }
 
+    /// Records the call, then forced errno, handler, kernel or success.
     public func mmap(length: Int, protection: Int32, flags: Int32, fd: Int32, offset: Int) throws(Errno) -> UnsafeMutableRawPointer {
         var call = Call(kind: .mmap, fd: fd, length: length)
         do throws(Errno) {
@@ -256,6 +260,7 @@ public final class RecordingNetmapSystemCalls: NetmapSystemCalls {
         }
     }
 
+    /// Records the call, then forced errno, handler, kernel or success.
     public func munmap(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno) {
         var call = Call(kind: .munmap, fd: -1, length: length)
         do throws(Errno) {
@@ -269,6 +274,7 @@ public final class RecordingNetmapSystemCalls: NetmapSystemCalls {
         }
     }
 
+    /// Records the call, then forced errno, handler, kernel or success.
     public func poll(_ descriptors: UnsafeMutableBufferPointer<pollfd>, timeout: Int32) throws(Errno) -> Int {
         var call = Call(kind: .poll, fd: descriptors.first?.fd ?? -1, length: Int(timeout))
         do throws(Errno) {

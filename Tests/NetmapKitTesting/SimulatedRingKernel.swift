@@ -92,9 +92,12 @@ public final class SimulatedRingKernel: NetmapSystemCalls {
         size: Int(cnetmap_sizeof_netmap_ring())
     )
 
+    /// Plays the data-path kernel (see the type's description).
     public func open(_ path: String, flags: Int32) throws(Errno) -> Int32 { 7 }
+    /// Plays the data-path kernel (see the type's description).
     public func close(_ fd: Int32) throws(Errno) {}
 
+    /// Plays the data-path kernel (see the type's description).
     public func ioctl(_ fd: Int32, request: UInt, argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
         switch request {
         case Netmap.NIOCCTRL:
@@ -115,6 +118,7 @@ public final class SimulatedRingKernel: NetmapSystemCalls {
         }
     }
 
+    /// Plays the data-path kernel (see the type's description).
     public func mmap(length: Int, protection: Int32, flags: Int32, fd: Int32, offset: Int) throws(Errno) -> UnsafeMutableRawPointer {
         try state.withLock { (s: inout SendableState) throws(Errno) -> UnsafeMutableRawPointer in
             guard s.value.registered, let region = s.value.region, offset == 0, length <= s.value.regionSize else { throw .invalidArgument }
@@ -123,10 +127,12 @@ public final class SimulatedRingKernel: NetmapSystemCalls {
         }
     }
 
+    /// Plays the data-path kernel (see the type's description).
     public func munmap(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno) {
         state.withLock { $0.value.mapped = false }
     }
 
+    /// Plays the data-path kernel (see the type's description).
     public func poll(_ descriptors: UnsafeMutableBufferPointer<pollfd>, timeout: Int32) throws(Errno) -> Int {
         let readable = state.withLock { s in
             !s.value.pendingRX.isEmpty || s.value.bound.contains { index in
