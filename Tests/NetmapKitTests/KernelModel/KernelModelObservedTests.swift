@@ -206,3 +206,30 @@ import VALEKernelModel
         #expect(recorder.controlCalls.map(\.name) == ["vale0:eth0", "vale0:eth0"])
     }
 }
+
+@Suite struct KernelModelUnplugTests {
+    @Test func anUnpluggedNICCanStillBeDetachedByName() throws {
+        // 7.8: the attachment holds the netdev; detach looks the port up by name.
+        let model = VALEKernelModel(nics: ["eth0"])
+        let control = try NetmapControl(systemCalls: model)
+        _ = try control.attach("vale0:eth0", hostStack: true)
+        model.removeNetdev("eth0")
+        #expect(try control.list().map(\.name) == ["vale0:eth0", "vale0:eth0^"])
+        #expect(try control.detach("vale0:eth0") == 0)
+        #expect(try control.list().isEmpty)
+        // When it comes back it is a new netdev: attach again.
+        model.addNIC("eth0")
+        #expect(try control.attach("vale0:eth0") == 0)
+    }
+
+    @Test func switchIndexIsReusedAfterTheLastPortLeaves() throws {
+        let model = VALEKernelModel(nics: ["eth0", "eth1"])
+        let control = try NetmapControl(systemCalls: model)
+        _ = try control.attach("vale0:eth0")
+        _ = try control.attach("vale1:eth1")
+        _ = try control.detach("vale0:eth0")
+        _ = try control.attach("vale7:eth0")
+        #expect(try control.lookup("vale7:eth0") == VALELookup(bridgeIndex: 0, portIndex: 0))
+        #expect(try control.list().map(\.bridgeIndex) == [0, 1])
+    }
+}
