@@ -233,3 +233,31 @@ import VALEKernelModel
         #expect(try control.list().map(\.bridgeIndex) == [0, 1])
     }
 }
+
+@Suite struct KernelModelRenameTrapTests {
+    @Test func firstOpenerOfAnAttachedPersistentPortRenamesIt() throws {
+        // 7.11: an application opening vale0:vi0 while nobody has it open.
+        let model = VALEKernelModel()
+        let control = try NetmapControl(systemCalls: model)
+        _ = try control.newInterface("vi0")
+        _ = try control.attach("vale0:vi0")
+        let app = try NetmapControl(systemCalls: model)
+        _ = try app.register("vale0:vi0")
+        #expect(try control.list().map(\.name) == ["vi0"])
+        #expect(throws: NetmapError.self) { _ = try control.detach("vale0:vi0") }
+    }
+
+    @Test func queryingBeforeAttachingIsSafe() throws {
+        // The mitigation of 7.11: PORT_INFO_GET before ATTACH leaves the name alone.
+        let model = VALEKernelModel()
+        let control = try NetmapControl(systemCalls: model)
+        _ = try control.newInterface("vi0")
+        _ = try control.portInfo("vi0")
+        _ = try control.attach("vale0:vi0")
+        #expect(try control.list().map(\.name) == ["vale0:vi0"])
+        #expect(try control.detach("vale0:vi0") == 0)
+        try control.deleteInterface("vi0")
+        #expect(model.state.netdevs.isEmpty)
+        #expect(model.callLog.map(\.request) == [.valeNewInterface, .valeAttach, .valeDetach, .valeDeleteInterface])
+    }
+}
