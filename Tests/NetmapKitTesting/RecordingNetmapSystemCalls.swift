@@ -31,6 +31,11 @@ public final class RecordingNetmapSystemCalls: NetmapSystemCalls {
         /// `ioctl` with `NIOCCTRL`: the body bytes read through `nr_body` as sent
         /// (`bodySize` of the request type; nil when `nr_body` was 0).
         public var body: [UInt8]?
+        /// `ioctl` with `NIOCCTRL`: the body bytes after the call (what the
+        /// kernel wrote back; NetmapKit reads them only on success).
+        public var replyBody: [UInt8]?
+        /// `ioctl` with `NIOCCTRL`: `nr_name` after the call.
+        public var replyName: String?
         /// `mmap`/`munmap`: the length; `poll`: the timeout.
         public var length: Int?
         /// The errno the call failed with, or nil on success.
@@ -235,12 +240,22 @@ public final class RecordingNetmapSystemCalls: NetmapSystemCalls {
             } else {
                 result = 0
             }
+            captureReply(invocation, into: &call)
             record(call)
             return result
         } catch {
             call.errno = error
+            captureReply(invocation, into: &call)
             record(call)
             throw error
+        }
+    }
+
+    private func captureReply(_ invocation: IoctlInvocation, into call: inout Call) {
+        guard invocation.header != nil else { return }
+        call.replyName = invocation.name
+        if let body = invocation.body, let size = invocation.requestType?.bodySize {
+            call.replyBody = [UInt8](UnsafeRawBufferPointer(start: UnsafeRawPointer(body), count: size))
         }
     }
 

@@ -204,6 +204,11 @@ import VALEKernelModel
         #expect(Self.errno { _ = try control.attach("vale0:eth0") } == .resourceBusy)
         #expect(recorder.controlCalls.map(\.errno) == [nil, .resourceBusy])
         #expect(recorder.controlCalls.map(\.name) == ["vale0:eth0", "vale0:eth0"])
+        model.addNIC("eth1")
+        _ = try control.attach("vale0:eth1")
+        #expect(recorder.controlCalls[2].replyBody?[56] == 1, "port_index written back")
+        _ = try control.list()
+        #expect(recorder.controlCalls[3].replyName == "vale0:eth0", "the enumeration answer")
     }
 }
 
