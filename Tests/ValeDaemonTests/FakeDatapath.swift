@@ -70,6 +70,11 @@ final class FakeDatapath: Datapath, @unchecked Sendable {
         PortDetails(txSlots: 1024, rxSlots: 1024, txRings: 1, rxRings: 1)
     }
 
+    var deviceGone: String?
+    func unavailability() -> String? { deviceGone }
+    func suspend() { try? record("suspend") }
+    func resume() throws { try record("resume") }
+
     /// Calls recorded since the last `takeCalls()`.
     func takeCalls() -> [String] { lock.lock(); defer { lock.unlock() }; let c = calls; calls = []; return c }
 }

@@ -142,10 +142,11 @@ struct EngineSupervisor: Service {
                 }
             }
             group.addTask {
-                let tick = interval ?? .seconds(5)
+                let tick = min(interval ?? .seconds(2), .seconds(2))
                 while !Task.isCancelled {
                     try await Task.sleep(for: tick)
                     // Both calls need the engine actor; if it is stuck, no ping.
+                    await engine.checkDatapath()
                     let status = await engine.status()
                     if interval != nil { _ = try? notifier.watchdog() }
                     _ = try? notifier.status(Daemon.statusLine(status))

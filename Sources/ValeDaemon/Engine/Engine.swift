@@ -28,6 +28,8 @@ public actor Engine {
     /// Carrier of attached NICs, as the link monitor last reported it.
     var carrier: [String: Bool] = [:]
     public private(set) var lastReport: ReconcileReport?
+    /// Why the datapath is gone (netmap unloaded under valed's feet), or nil.
+    var datapathDown: String?
     /// Extra facts for `valectl status` (module state), set by the daemon.
     var moduleSummary: @Sendable () -> String = { "not used" }
     /// A reason to refuse an attach unless forced (the native veth rule of
@@ -76,6 +78,12 @@ public actor Engine {
     /// One reconcile pass. Must be called with `lock` held.
     func reconcileLocked(stopOnFailure: Bool) async -> ReconcileReport {
         var report = ReconcileReport()
+        if let reason = datapathDown {
+            // Nothing can be applied; keep the desired state for when it returns.
+            report.failed = [(.attach(AttachmentSpec(switchName: "-", interface: "-", owner: .runtime)), reason)]
+            lastReport = report
+            return report
+        }
         refreshObserved()
         adoptObserved(into: &report)
         let steps = planner.plan(desired: state.desired, owned: state.owned, observed: observed,
@@ -113,6 +121,7 @@ public actor Engine {
 
     /// Reads the datapath's ports and which interfaces exist.
     func refreshObserved() {
+        if datapathDown != nil { observed = []; return }
         do { observed = try datapath.observe() } catch {
             logger.error("cannot list the datapath's ports: \(error)")
         }
@@ -144,7 +153,8 @@ public actor Engine {
     }
 
     /// Runs one step against the datapath and records the outcome in the store.
-    func execute(_ step: Step) async throws {
+    /// `restoringNIC: false` keeps a detached NIC's saved settings (module reload).
+    func execute(_ step: Step, restoringNIC: Bool = true) async throws {
         switch step {
         case let .createPort(spec):
             _ = try datapath.createPersistentPort(spec)
@@ -164,7 +174,7 @@ public actor Engine {
             state.owned.attachments.remove(key)
             state.owned.polling.remove(key)
             persist()
-            restoreNIC(interface)
+            if restoringNIC { restoreNIC(interface) }
             hub.publish(EngineEvent(kind: .portDetached, subject: key, detail: "detached"))
         case let .enablePolling(spec):
             guard let polling = spec.polling else { return }
