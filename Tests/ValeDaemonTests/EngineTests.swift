@@ -243,3 +243,33 @@ extension Store {
         #expect(await engine.list().first?.state == "ok")
     }
 }
+
+@Suite struct DriverSwapTests {
+    @Test func nativeDriverIsSwappedInAndTheNICAttachedWhenItReturns() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1"])
+        let engine = Engine(datapath: dp, store: try Store(directory: dir.path), configPath: "-", logger: Logger(label: "t"))
+        let swapped = LockedValue<[String]>([])
+        await engine.setDriverSwapper(timeout: .seconds(5)) { interface in
+            swapped.withLock { $0.append(interface) }
+            // The stock driver goes, the patched one brings the netdev back a little later.
+            dp.setNetdev(interface, present: false)
+            Task { try await Task.sleep(for: .milliseconds(300)); dp.setNetdev(interface, present: true) }
+            return "swapped e1000e"
+        }
+        let report = try await engine.start(config: ConfigParser(fileName: "t").parse("switches:\n  vale0:\n    ports:\n      - nic: eth1\n        driver: native\n"))
+        #expect(report.succeeded)
+        #expect(swapped.value == ["eth1"])
+        #expect(dp.takeCalls() == ["attach vale0:eth1"])
+    }
+
+    @Test func nicThatNeverReturnsFailsWithASentence() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1"])
+        let engine = Engine(datapath: dp, store: try Store(directory: dir.path), configPath: "-", logger: Logger(label: "t"))
+        await engine.setDriverSwapper(timeout: .milliseconds(300)) { interface in dp.setNetdev(interface, present: false); return "swapped igb" }
+        let report = try await engine.start(config: ConfigParser(fileName: "t").parse("switches:\n  vale0:\n    ports:\n      - nic: eth1\n        driver: native\n"))
+        #expect(report.failed.first?.error.contains("eth1 did not come back") == true)
+        #expect(dp.takeCalls().isEmpty)
+    }
+}

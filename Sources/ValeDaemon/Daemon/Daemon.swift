@@ -61,6 +61,9 @@ public struct Daemon: Sendable {
         let engine = Engine(datapath: datapath, store: store, configPath: options.config,
                             nic: links.map { $0 as NICPreparing } ?? NoNICPreparation(), logger: logger)
         await engine.setModuleSummary { modules.summary }
+        if datapath.info.kind == .kernel {
+            await engine.setDriverSwapper { interface in try modules.swapToNativeDriver(interface: interface) }
+        }
         if let links, datapath.info.kind == .kernel {
             await engine.setAttachGuard { spec, attached in links.nativeVethProblem(spec, attachedInterfaces: attached) }
         }

@@ -32,6 +32,11 @@ public actor Engine {
     var datapathDown: String?
     /// Extra facts for `valectl status` (module state), set by the daemon.
     var moduleSummary: @Sendable () -> String = { "not used" }
+    /// Swaps a NIC's driver for its netmap-native build (`driver: native`);
+    /// returns what it did, or nil when the native driver already runs.
+    var driverSwapper: (@Sendable (String) async throws -> String?)?
+    /// How long to wait for a NIC to return after its driver was swapped.
+    var driverSwapTimeout: Duration = .seconds(30)
     /// A reason to refuse an attach unless forced (the native veth rule of
     /// NETMAP-API.md 7.5), given the interfaces currently on switches.
     var attachGuard: (@Sendable (AttachmentSpec, Set<String>) -> String?)?
@@ -66,6 +71,11 @@ public actor Engine {
     }
 
     public func setModuleSummary(_ summary: @escaping @Sendable () -> String) { moduleSummary = summary }
+
+    public func setDriverSwapper(timeout: Duration = .seconds(30), _ swapper: @escaping @Sendable (String) async throws -> String?) {
+        driverSwapper = swapper
+        driverSwapTimeout = timeout
+    }
 
     public func setAttachGuard(_ guard_: @escaping @Sendable (AttachmentSpec, Set<String>) -> String?) { attachGuard = guard_ }
 
@@ -193,6 +203,9 @@ public actor Engine {
     /// Prepares a NIC (saving its settings first), attaches it, then lets it
     /// settle (carrier, promiscuous re-assert).
     private func attachNIC(_ spec: AttachmentSpec) async throws {
+        if spec.driver == .native, state.desired.persistentPorts[spec.interface] == nil, let driverSwapper {
+            try await swapDriver(of: spec, driverSwapper)
+        }
         let isNIC = state.desired.persistentPorts[spec.interface] == nil && nic.isPreparable(spec.interface)
         let settings = (spec.nic ?? NICSettings()).merged(over: config.nicDefaults)
         if isNIC && state.savedNICs[spec.interface] == nil {
@@ -215,6 +228,22 @@ public actor Engine {
             if !up {
                 logger.warning("\(spec.interface) has no carrier after attach", metadata: ["VALED_PORT": "\(spec.key)"])
             }
+        }
+    }
+
+    /// Runs the driver swap, then waits (bounded) for the NIC to come back:
+    /// unloading the stock driver removes its netdevs, the patched one
+    /// registers them again.
+    private func swapDriver(of spec: AttachmentSpec, _ swapper: @Sendable (String) async throws -> String?) async throws {
+        guard let done = try await swapper(spec.interface) else { return }
+        logger.notice("\(spec.interface): \(done)", metadata: ["VALED_PORT": "\(spec.key)"])
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: driverSwapTimeout)
+        while !datapath.interfaceExists(spec.interface) {
+            guard clock.now < deadline else {
+                throw EngineError(.datapathFailed, "\(spec.interface) did not come back within \(driverSwapTimeout) after its driver was swapped (\(done))")
+            }
+            try await Task.sleep(for: .milliseconds(100))
         }
     }
 
