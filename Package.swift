@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "ValeModulesTests", dependencies: ["ValeModules", "TestSupport"]),
         .testTarget(name: "ValeSystemdTests", dependencies: ["ValeSystemd", "TestSupport"]),
         .testTarget(name: "ValeSwitchTests", dependencies: ["ValeSwitch", "TestSupport"]),
-        .testTarget(name: "ValeDaemonTests", dependencies: ["ValeDaemon", "TestSupport"]),
+        .testTarget(name: "ValeDaemonTests", dependencies: ["ValeDaemon", "ValeProtocol", "TestSupport"]),
         // NetmapKit's seam for unit tests: records calls with their bytes, injects errnos.
         .target(name: "NetmapKitTesting", dependencies: ["NetmapKit", "CNetmap"], path: "Tests/NetmapKitTesting"),
         // A model of the kernel's VALE semantics behind the same seam, optionally file-backed.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 import TestSupport
+import ValeProtocol
 @testable import ValeDaemon
 
 private func makeEngine(_ datapath: FakeDatapath, dir: TemporaryDirectory, config: String = "/nonexistent.yaml") throws -> Engine {
@@ -271,5 +272,53 @@ extension Store {
         let report = try await engine.start(config: ConfigParser(fileName: "t").parse("switches:\n  vale0:\n    ports:\n      - nic: eth1\n        driver: native\n"))
         #expect(report.failed.first?.error.contains("eth1 did not come back") == true)
         #expect(dp.takeCalls().isEmpty)
+    }
+}
+
+/// A NIC layer that records what the engine asks of it.
+final class FakeNIC: NICPreparing, @unchecked Sendable {
+    let log = LockedValue<[String]>([])
+    var mtu = 1500
+    func prepare(_ interface: String, settings: NICSettings) throws -> JSONValue {
+        log.withLock { $0.append("prepare \(interface) promisc=\(settings.promiscuous ?? false) offloads=\(settings.offloads ?? true)") }
+        return .object(["promiscuous": .bool(false)])
+    }
+    func restore(_ interface: String, saved: JSONValue) throws { log.withLock { $0.append("restore \(interface)") } }
+    func settle(_ interface: String, settings: NICSettings) async -> Bool { log.withLock { $0.append("settle \(interface)") }; return true }
+    func isPreparable(_ interface: String) -> Bool { true }
+    func warnings(_ interface: String, bufferSize: Int) -> [String] {
+        mtu > bufferSize ? ["\(interface) has MTU \(mtu), larger than the switch's \(bufferSize)-byte buffers"] : []
+    }
+}
+
+
+@Suite struct NICPreparationTests {
+    @Test func attachPreparesThenSettlesAndDetachRestores() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1"])
+        let nic = FakeNIC()
+        let engine = Engine(datapath: dp, store: try Store(directory: dir.path), configPath: "-", nic: nic, logger: Logger(label: "t"))
+        try await engine.start(config: ValedConfig())
+        _ = try await engine.attach(switchName: "vale0", interface: "eth1", hostStack: false)
+        #expect(nic.log.value == ["prepare eth1 promisc=true offloads=false", "settle eth1"])
+        #expect(try Store.load(dir.path).savedNICs["eth1"] != nil, "saved settings are stored before the attach")
+        _ = try await engine.detach(switchName: "vale0", interface: "eth1")
+        #expect(nic.log.value.last == "restore eth1")
+        #expect(try Store.load(dir.path).savedNICs["eth1"] == nil)
+    }
+
+    @Test func jumboMTUOverTheBufferSizeIsWarned() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1"])
+        dp.bufferSize = 2048
+        let nic = FakeNIC()
+        nic.mtu = 9000
+        let engine = Engine(datapath: dp, store: try Store(directory: dir.path), configPath: "-", nic: nic, logger: Logger(label: "t"))
+        try await engine.start(config: ValedConfig())
+        let events = await engine.events()
+        _ = try await engine.attach(switchName: "vale0", interface: "eth1", hostStack: false)
+        var warned: EngineEvent?
+        for await e in events where e.kind == .portError { warned = e; break }
+        #expect(warned?.detail == "eth1 has MTU 9000, larger than the switch's 2048-byte buffers")
     }
 }

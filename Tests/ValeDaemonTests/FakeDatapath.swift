@@ -76,6 +76,9 @@ final class FakeDatapath: Datapath, @unchecked Sendable {
         if present { netdevs.insert(name) } else { netdevs.remove(name) }
     }
 
+    /// nil = no buffer limit; set to 2048 to behave like netmap's global region.
+    var bufferSize: Int?
+
     var deviceGone: String?
     func unavailability() -> String? { deviceGone }
     func suspend() { try? record("suspend") }

@@ -52,12 +52,17 @@ public protocol Datapath: AnyObject, Sendable {
 
     /// Opens the kernel again after `suspend` or after netmap came back.
     func resume() throws
+
+    /// Bytes per packet buffer, when frames larger than that cannot pass
+    /// (netmap's `buf_size`); nil when the datapath has no such limit.
+    var bufferSize: Int? { get }
 }
 
 extension Datapath {
     public func unavailability() -> String? { nil }
     public func suspend() {}
     public func resume() throws {}
+    public var bufferSize: Int? { nil }
 }
 
 /// Which datapath runs, as `valectl status` reports it.

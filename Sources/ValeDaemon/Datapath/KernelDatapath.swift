@@ -33,6 +33,12 @@ public final class KernelDatapath: Datapath {
         }
     }
 
+    /// netmap's global buffer size (module parameter `buf_size`, 2048 by default).
+    public var bufferSize: Int? {
+        let text = try? String(contentsOfFile: "/sys/module/netmap/parameters/buf_size", encoding: .utf8)
+        return text.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 2048
+    }
+
     public func unavailability() -> String? {
         devicePresent() ? nil : "netmap was unloaded: \(Netmap.devicePath) is absent (valectl module load, or modprobe netmap, brings it back)"
     }

@@ -208,6 +208,12 @@ public actor Engine {
         }
         let isNIC = state.desired.persistentPorts[spec.interface] == nil && nic.isPreparable(spec.interface)
         let settings = (spec.nic ?? NICSettings()).merged(over: config.nicDefaults)
+        if isNIC, let bufferSize = datapath.bufferSize {
+            for warning in nic.warnings(spec.interface, bufferSize: bufferSize) {
+                logger.warning("\(spec.key): \(warning)", metadata: ["VALED_PORT": "\(spec.key)"])
+                hub.publish(EngineEvent(kind: .portError, subject: spec.key, detail: warning))
+            }
+        }
         if isNIC && state.savedNICs[spec.interface] == nil {
             let saved = try nic.prepare(spec.interface, settings: settings)
             state.savedNICs[spec.interface] = saved

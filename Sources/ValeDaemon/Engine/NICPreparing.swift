@@ -12,6 +12,9 @@ public protocol NICPreparing: Sendable {
     /// promiscuous mode off and on again, because some netmap-patched drivers
     /// drop it across the reset (netmap issue 417). Returns whether carrier came up.
     func settle(_ interface: String, settings: NICSettings) async -> Bool
+    /// Warnings about a NIC a switch with buffers of `bufferSize` bytes is
+    /// about to carry (an MTU larger than the buffers: netmap refuses or drops).
+    func warnings(_ interface: String, bufferSize: Int) -> [String]
     /// True when `interface` is a NIC valed should prepare (not a persistent
     /// VALE port or a TAP device valed created).
     func isPreparable(_ interface: String) -> Bool
@@ -24,4 +27,5 @@ public struct NoNICPreparation: NICPreparing {
     public func restore(_ interface: String, saved: JSONValue) throws {}
     public func settle(_ interface: String, settings: NICSettings) async -> Bool { true }
     public func isPreparable(_ interface: String) -> Bool { false }
+    public func warnings(_ interface: String, bufferSize: Int) -> [String] { [] }
 }

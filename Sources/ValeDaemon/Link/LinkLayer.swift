@@ -42,6 +42,10 @@ public final class LinkLayer: NICPreparing, NICInspecting {
         return up
     }
 
+    public func warnings(_ interface: String, bufferSize: Int) -> [String] {
+        ((try? links.mtuWarning(interface, bufferSize: bufferSize)) ?? nil).map { [$0] } ?? []
+    }
+
     /// Turns promiscuous mode back on if it is off now.
     public func ensurePromiscuous(_ interface: String) throws {
         let link = try links.link(named: interface)
