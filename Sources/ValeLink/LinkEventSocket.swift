@@ -31,8 +31,6 @@ final class LinkEventSocket {
     /// Opens the socket in the calling thread's network namespace.
     init() throws(NetlinkFailure) {
         guard let handle = nl_socket_alloc() else { throw NetlinkFailure(errno: ENOMEM, request: "nl_socket_alloc") }
-        // Notifications carry sequence number 0.
-        nl_socket_disable_seq_check(handle)
         var status = nl_connect(handle, NETLINK_ROUTE)
         if status >= 0 { status = nl_socket_add_membership(handle, Int32(RTNLGRP_LINK.rawValue)) }
         if status >= 0 { status = nl_socket_set_nonblocking(handle) }
@@ -59,6 +57,9 @@ final class LinkEventSocket {
             defer { nl_cb_put(callbacks) }
             nl_cb_set(callbacks, NL_CB_VALID, NL_CB_CUSTOM, notificationReceived,
                       Unmanaged.passUnretained(sink).toOpaque())
+            // Notifications carry sequence number 0; a fresh nl_cb checks
+            // sequence numbers even though the socket's own does not.
+            nl_cb_set(callbacks, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, acceptAnySequence, nil)
             while true {
                 let status = nl_recvmsgs(handle, callbacks)
                 if status >= 0 { continue }
@@ -80,6 +81,8 @@ private final class NotificationSink {
     let handler: (LinkEventSocket.Notification) -> Void
     init(handler: @escaping (LinkEventSocket.Notification) -> Void) { self.handler = handler }
 }
+
+private let acceptAnySequence: nl_recvmsg_msg_cb_t = { _, _ in Int32(NL_OK.rawValue) }
 
 private let notificationReceived: nl_recvmsg_msg_cb_t = { message, arg in
     guard let message, let arg else { return Int32(NL_OK.rawValue) }
