@@ -18,9 +18,15 @@ public final class LinkMonitor: Sendable {
 
     /// Opens and subscribes the socket and reads the current links, in the
     /// calling thread's network namespace. Nothing is delivered until `start`.
-    public init() throws(LinkError) {
+    public convenience init() throws(LinkError) {
+        try self.init(receiveBuffer: 1 << 20)
+    }
+
+    /// `receiveBuffer`: SO_RCVBUF of the event socket; tests shrink it to
+    /// make the kernel drop notifications.
+    init(receiveBuffer: Int32) throws(LinkError) {
         do {
-            core = try MonitorCore()
+            core = try MonitorCore(receiveBuffer: receiveBuffer)
         } catch {
             throw LinkError(.unavailable, interface: nil, errno: error.errno == 0 ? nil : error.errno,
                             message: "cannot watch links: \(error.description)")
@@ -31,6 +37,9 @@ public final class LinkMonitor: Sendable {
 
     /// The links known now (kept current by the monitor thread once started).
     public var links: [LinkInfo] { core.snapshot() }
+
+    /// How often the kernel dropped notifications and the monitor re-read all links.
+    public var resynchronizations: Int { core.resynchronizationCount }
 
     /// Starts the monitor thread; `handler` is called on it for every event,
     /// in order. Calling `start` again has no effect.
@@ -70,10 +79,16 @@ private final class MonitorCore: @unchecked Sendable {
     private var stopRequested = false
     private var thread: pthread_t?
     private var stopHandlers: [@Sendable () -> Void] = []
+    private var resynchronizations = 0
 
-    init() throws(NetlinkFailure) {
+    var resynchronizationCount: Int {
+        lock.lock(); defer { lock.unlock() }
+        return resynchronizations
+    }
+
+    init(receiveBuffer: Int32) throws(NetlinkFailure) {
         // Subscribe before the dump: a change in between is in the queue.
-        events = try LinkEventSocket()
+        events = try LinkEventSocket(receiveBuffer: receiveBuffer)
         requests = try NetlinkSocket(protocol: NETLINK_ROUTE)
         table = LinkTable(try MonitorCore.dump(requests))
         var fds: [Int32] = [-1, -1]
@@ -173,6 +188,7 @@ private final class MonitorCore: @unchecked Sendable {
                     let current = try MonitorCore.dump(requests)
                     lock.lock()
                     pending += table.resynchronize(current)
+                    resynchronizations += 1
                     lock.unlock()
                 } catch {
                     pending.forEach(handler)

@@ -69,6 +69,39 @@ struct MonitorAndCarrierTests {
         #expect(!monitor.links.contains { $0.ifindex == oldIndex })
     }
 
+    @Test func lostNotificationsAreRecoveredByRereadingLinks() throws {
+        let fixture = try VethFixture()
+        defer { fixture.delete() }
+        // A receive buffer too small for more than a notification or two.
+        let monitor = try fixture.namespace.perform { try LinkMonitor(receiveBuffer: 1024) }
+        defer { monitor.stop() }
+        let oldIndex = try fixture.manager.link(named: fixture.a).ifindex
+        let log = EventLog()
+        let gate = NSCondition()
+        nonisolated(unsafe) var open = false
+        monitor.start { event in
+            // Hold the monitor thread on its first event so the socket overflows.
+            gate.lock(); while !open { gate.wait() }; gate.unlock()
+            log.append(event)
+        }
+        try fixture.namespace.run(["ip", "link", "set", fixture.b, "mtu", "1400"])
+        try fixture.namespace.run(["ip", "link", "del", fixture.a])
+        for _ in 0..<3 {
+            try fixture.namespace.run(["ip", "link", "add", uniqueName("vlc"), "type", "veth", "peer", "name", uniqueName("vld")])
+        }
+        try fixture.namespace.run(["ip", "link", "add", fixture.a, "type", "veth", "peer", "name", fixture.b])
+        let newIndex = try fixture.manager.link(named: fixture.a).ifindex
+        gate.lock(); open = true; gate.broadcast(); gate.unlock()
+
+        let added = log.wait { $0.addedLink?.ifindex == newIndex }
+        #expect(added != nil, "events: \(log.all)")
+        #expect(monitor.resynchronizations > 0)
+        let removed = log.wait { if case .removed(let l) = $0 { return l.ifindex == oldIndex }; return false }
+        #expect(removed != nil, "events: \(log.all)")
+        #expect(monitor.links.contains { $0.name == fixture.a && $0.ifindex == newIndex })
+        #expect(!monitor.links.contains { $0.ifindex == oldIndex }, "links: \(monitor.links.map { "\($0.ifindex) \($0.name)" }) events: \(log.all.map { "\($0)".prefix(60) })")
+    }
+
     @Test func carrierChangesAreEvents() throws {
         let fixture = try VethFixture()
         defer { fixture.delete() }
