@@ -102,3 +102,30 @@ struct LinkLookupTests {
         #expect(names == ["lo", fixture.a, fixture.b])
     }
 }
+
+/// The live session's error path: the kernel's errno and extended-ACK text.
+@Suite(.enabled(if: TestHost.hasNetworkNamespaces, "needs root and network namespaces"))
+struct LibnlSessionErrorTests {
+    @Test func kernelRefusalCarriesErrnoAndExtendedAck() throws {
+        let fixture = try VethFixture()
+        defer { fixture.delete() }
+        do {
+            try fixture.manager.session.setFeatures(of: fixture.a, ["rx-no-such-feature": false])
+            Issue.record("expected an error")
+        } catch {
+            // ethnl_parse_bit: "bit name not found", EOPNOTSUPP.
+            #expect(error.errno == EOPNOTSUPP)
+            #expect(error.request == "ETHTOOL_MSG_FEATURES_SET")
+            #expect(error.kernelMessage?.contains("bit name") == true, "\(error)")
+        }
+        // The socket is still in step: the next exchange gets its own reply.
+        #expect(try fixture.manager.session.link(named: fixture.a).name == fixture.a)
+        do {
+            _ = try fixture.manager.session.link(named: "vlnope1")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.errno == ENODEV)
+        }
+        #expect(try fixture.manager.features(of: fixture.a)["rx-gro"] != nil)
+    }
+}
