@@ -77,11 +77,10 @@ struct MonitorAndCarrierTests {
         defer { monitor.stop() }
         let oldIndex = try fixture.manager.link(named: fixture.a).ifindex
         let log = EventLog()
-        let gate = NSCondition()
-        nonisolated(unsafe) var open = false
+        let gate = Gate()
         monitor.start { event in
             // Hold the monitor thread on its first event so the socket overflows.
-            gate.lock(); while !open { gate.wait() }; gate.unlock()
+            gate.waitUntilOpen()
             log.append(event)
         }
         try fixture.namespace.run(["ip", "link", "set", fixture.b, "mtu", "1400"])
@@ -91,7 +90,7 @@ struct MonitorAndCarrierTests {
         }
         try fixture.namespace.run(["ip", "link", "add", fixture.a, "type", "veth", "peer", "name", fixture.b])
         let newIndex = try fixture.manager.link(named: fixture.a).ifindex
-        gate.lock(); open = true; gate.broadcast(); gate.unlock()
+        gate.open()
 
         let added = log.wait { $0.addedLink?.ifindex == newIndex }
         #expect(added != nil, "events: \(log.all)")
@@ -158,6 +157,22 @@ struct MonitorAndCarrierTests {
         #expect(try fixture.ipLink(fixture.a).flags.contains("LOWER_UP"))
     }
 
+    @Test func waitForCarrierInTheProcessNamespaceNeedsNoSetns() async throws {
+        // A pair in the test process's own namespace, as valed would see a NIC.
+        let a = uniqueName("vlra"), b = uniqueName("vlrb")
+        try Shell.run(["ip", "link", "add", a, "type", "veth", "peer", "name", b])
+        defer { _ = try? Shell.run(["ip", "link", "del", a], check: false) }
+        try Shell.run(["ip", "link", "set", a, "up"])
+        let fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
+        defer { close(fd) }
+        #expect(LibnlSession.currentThreadIsIn(fd))
+        let manager = try LinkManager()
+        async let came = manager.waitForCarrier(a, timeout: .seconds(20))
+        try await Task.sleep(for: .milliseconds(200))
+        try Shell.run(["ip", "link", "set", b, "up"])
+        #expect(try await came)
+    }
+
     @Test func waitForCarrierGivesUpWhenThePeerStaysDown() async throws {
         let fixture = try VethFixture(peerUp: false)
         defer { fixture.delete() }
@@ -176,6 +191,14 @@ struct MonitorAndCarrierTests {
             #expect(error.message == "no interface named vlnope7")
         }
     }
+}
+
+/// Holds a thread until the test opens it.
+final class Gate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var isOpen = false
+    func open() { condition.lock(); isOpen = true; condition.broadcast(); condition.unlock() }
+    func waitUntilOpen() { condition.lock(); while !isOpen { condition.wait() }; condition.unlock() }
 }
 
 extension LinkEvent {
