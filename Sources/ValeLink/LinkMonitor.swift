@@ -48,13 +48,17 @@ public final class LinkMonitor: Sendable {
     }
 
     /// Starts the monitor and returns its events as a stream. Ending the
-    /// stream's consumer (cancelling the task) stops the monitor.
+    /// stream's consumer (cancelling the task) stops the monitor. Use either
+    /// this or `start`, once: a second consumer gets a finished stream.
     public func events() -> AsyncStream<LinkEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: LinkEvent.self, bufferingPolicy: .unbounded)
         let core = self.core
         continuation.onTermination = { _ in core.stop() }
-        core.start { event in continuation.yield(event) }
-        core.onStop { continuation.finish() }
+        if core.start({ event in continuation.yield(event) }) {
+            core.onStop { continuation.finish() }
+        } else {
+            continuation.finish()   // already started or stopped: events go to the first consumer
+        }
         return stream
     }
 
@@ -125,9 +129,10 @@ private final class MonitorCore: @unchecked Sendable {
         if alreadyStopped { body() }
     }
 
-    func start(_ handler: @escaping @Sendable (LinkEvent) -> Void) {
+    @discardableResult
+    func start(_ handler: @escaping @Sendable (LinkEvent) -> Void) -> Bool {
         lock.lock()
-        guard !started, !stopRequested else { lock.unlock(); return }
+        guard !started, !stopRequested else { lock.unlock(); return false }
         started = true
         running = true
         lock.unlock()
@@ -144,6 +149,7 @@ private final class MonitorCore: @unchecked Sendable {
         }
         thread.name = "valed-link-monitor"
         thread.start()
+        return true
     }
 
     func stop() {

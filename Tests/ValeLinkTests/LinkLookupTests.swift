@@ -100,6 +100,12 @@ struct LinkLookupTests {
         defer { fixture.delete() }
         let names = Set(try fixture.manager.links().map(\.name))
         #expect(names == ["lo", fixture.a, fixture.b])
+        // Nothing of a dump is left queued on the socket (the libnl ACK trap):
+        // the following exchanges each read their own reply.
+        #expect(try fixture.manager.links().count == 3)
+        #expect(try fixture.manager.link(named: fixture.b).name == fixture.b)
+        try fixture.manager.setPromiscuous(fixture.b, true)
+        #expect(try fixture.manager.links().first { $0.name == fixture.b }?.isPromiscuous == true)
     }
 }
 
