@@ -24,6 +24,20 @@ struct LinkLookupTests {
         #expect(link.promiscuity == UInt32(view.promiscuity))
     }
 
+    @Test func reportsTheKindOfATap() throws {
+        let fixture = try VethFixture()
+        defer { fixture.delete() }
+        let tap = uniqueName("vlt")
+        try fixture.namespace.run(["ip", "tuntap", "add", "mode", "tap", "name", tap])
+        let link = try fixture.manager.link(named: tap)
+        #expect(link.kind == "tun")
+        #expect(link.driver == "tun")
+        #expect(link.linkIndex == nil)
+        #expect(try fixture.manager.vethPeer(of: tap) == nil)
+        // A tap has no carrier until a process opens its queue.
+        #expect(!link.carrier)
+    }
+
     @Test func countsTrafficFromStats64() throws {
         let fixture = try VethFixture()
         defer { fixture.delete() }

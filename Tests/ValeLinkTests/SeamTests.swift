@@ -178,6 +178,23 @@ struct PolicyCodingTests {
         #expect(try JSONDecoder().decode(SavedNICState.self, from: data) == saved)
     }
 
+    @Test func aLaterPrepareDoesNotOverwriteTheOriginalValues() {
+        let first = SavedNICState(interface: "eth1", ifindex: 7, wasUp: false, wasPromiscuous: false,
+                                  features: ["rx-gro": true], warnings: ["old"])
+        // The NIC came back as a new device with GRO off but TSO on, and up.
+        let second = SavedNICState(interface: "eth1", ifindex: 9, wasPromiscuous: false,
+                                   features: ["tx-tcp-segmentation": true], pause: .off, warnings: ["new"])
+        let merged = first.merged(with: second)
+        #expect(merged.ifindex == 9)
+        #expect(merged.wasUp == false)
+        #expect(merged.wasPromiscuous == false)
+        #expect(merged.features == ["rx-gro": true, "tx-tcp-segmentation": true])
+        #expect(merged.pause == .off)
+        #expect(merged.warnings == ["new"])
+        // Re-preparing an untouched NIC records nothing: the original survives.
+        #expect(first.merged(with: SavedNICState(interface: "eth1", ifindex: 7)).features == ["rx-gro": true])
+    }
+
     @Test func mtuWarningCountsHeaderAndTag() {
         let link = LinkInfo(ifindex: 1, name: "eth1", flags: 0, mtu: 2030)
         #expect(LinkManager.mtuWarning(for: link, bufferSize: 2048) == nil)
