@@ -194,18 +194,30 @@ public final class LibnlSession: NetlinkSession, @unchecked Sendable {
                                   &firmware, firmware.count, &bus, bus.count) != 0 {
             throw NetlinkFailure(errno: errno, request: "SIOCETHTOOL ETHTOOL_GDRVINFO")
         }
-        return DriverInfo(driver: String(cString: driver), version: String(cString: version),
-                          firmwareVersion: String(cString: firmware), busInfo: String(cString: bus))
+        func text(_ buffer: [CChar]) -> String {
+            String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        return DriverInfo(driver: text(driver), version: text(version),
+                          firmwareVersion: text(firmware), busInfo: text(bus))
     }
 
     // MARK: Carrier
+
+    /// True when the calling thread's network namespace is the one `fd` refers to.
+    static func currentThreadIsIn(_ fd: Int32) -> Bool {
+        var anchor = stat(), current = stat()
+        guard fstat(fd, &anchor) == 0, stat("/proc/thread-self/ns/net", &current) == 0 else { return false }
+        return anchor.st_dev == current.st_dev && anchor.st_ino == current.st_ino
+    }
 
     public func waitForLowerUp(named name: String, timeout: Duration) throws(NetlinkFailure) -> Bool {
         let namespaceFD = self.namespaceFD
         let box = WaitBox()
         // A fresh thread may enter the session's namespace without moving the caller.
         let thread = Thread {
-            if namespaceFD >= 0 && clinux_setns_net(namespaceFD) != 0 {
+            // setns needs CAP_SYS_ADMIN, which a hardened valed may lack:
+            // only call it when this thread is in another namespace (tests).
+            if namespaceFD >= 0 && !LibnlSession.currentThreadIsIn(namespaceFD) && clinux_setns_net(namespaceFD) != 0 {
                 box.finish(.failure(NetlinkFailure(errno: errno, request: "setns")))
                 return
             }

@@ -18,9 +18,15 @@ public final class LinkMonitor: Sendable {
 
     /// Opens and subscribes the socket and reads the current links, in the
     /// calling thread's network namespace. Nothing is delivered until `start`.
-    public init() throws(LinkError) {
+    public convenience init() throws(LinkError) {
+        try self.init(receiveBuffer: 1 << 20)
+    }
+
+    /// `receiveBuffer`: SO_RCVBUF of the event socket; tests shrink it to
+    /// make the kernel drop notifications.
+    init(receiveBuffer: Int32) throws(LinkError) {
         do {
-            core = try MonitorCore()
+            core = try MonitorCore(receiveBuffer: receiveBuffer)
         } catch {
             throw LinkError(.unavailable, interface: nil, errno: error.errno == 0 ? nil : error.errno,
                             message: "cannot watch links: \(error.description)")
@@ -32,6 +38,9 @@ public final class LinkMonitor: Sendable {
     /// The links known now (kept current by the monitor thread once started).
     public var links: [LinkInfo] { core.snapshot() }
 
+    /// How often the kernel dropped notifications and the monitor re-read all links.
+    public var resynchronizations: Int { core.resynchronizationCount }
+
     /// Starts the monitor thread; `handler` is called on it for every event,
     /// in order. Calling `start` again has no effect.
     public func start(_ handler: @escaping @Sendable (LinkEvent) -> Void) {
@@ -39,13 +48,17 @@ public final class LinkMonitor: Sendable {
     }
 
     /// Starts the monitor and returns its events as a stream. Ending the
-    /// stream's consumer (cancelling the task) stops the monitor.
+    /// stream's consumer (cancelling the task) stops the monitor. Use either
+    /// this or `start`, once: a second consumer gets a finished stream.
     public func events() -> AsyncStream<LinkEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: LinkEvent.self, bufferingPolicy: .unbounded)
         let core = self.core
         continuation.onTermination = { _ in core.stop() }
-        core.start { event in continuation.yield(event) }
-        core.onStop { continuation.finish() }
+        if core.start({ event in continuation.yield(event) }) {
+            core.onStop { continuation.finish() }
+        } else {
+            continuation.finish()   // already started or stopped: events go to the first consumer
+        }
         return stream
     }
 
@@ -70,10 +83,16 @@ private final class MonitorCore: @unchecked Sendable {
     private var stopRequested = false
     private var thread: pthread_t?
     private var stopHandlers: [@Sendable () -> Void] = []
+    private var resynchronizations = 0
 
-    init() throws(NetlinkFailure) {
+    var resynchronizationCount: Int {
+        lock.lock(); defer { lock.unlock() }
+        return resynchronizations
+    }
+
+    init(receiveBuffer: Int32) throws(NetlinkFailure) {
         // Subscribe before the dump: a change in between is in the queue.
-        events = try LinkEventSocket()
+        events = try LinkEventSocket(receiveBuffer: receiveBuffer)
         requests = try NetlinkSocket(protocol: NETLINK_ROUTE)
         table = LinkTable(try MonitorCore.dump(requests))
         var fds: [Int32] = [-1, -1]
@@ -110,9 +129,10 @@ private final class MonitorCore: @unchecked Sendable {
         if alreadyStopped { body() }
     }
 
-    func start(_ handler: @escaping @Sendable (LinkEvent) -> Void) {
+    @discardableResult
+    func start(_ handler: @escaping @Sendable (LinkEvent) -> Void) -> Bool {
         lock.lock()
-        guard !started, !stopRequested else { lock.unlock(); return }
+        guard !started, !stopRequested else { lock.unlock(); return false }
         started = true
         running = true
         lock.unlock()
@@ -129,6 +149,7 @@ private final class MonitorCore: @unchecked Sendable {
         }
         thread.name = "valed-link-monitor"
         thread.start()
+        return true
     }
 
     func stop() {
@@ -173,6 +194,7 @@ private final class MonitorCore: @unchecked Sendable {
                     let current = try MonitorCore.dump(requests)
                     lock.lock()
                     pending += table.resynchronize(current)
+                    resynchronizations += 1
                     lock.unlock()
                 } catch {
                     pending.forEach(handler)

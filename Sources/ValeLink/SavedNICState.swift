@@ -35,4 +35,21 @@ public struct SavedNICState: Sendable, Hashable, Codable {
 
     /// True when prepare changed nothing (restore then does nothing).
     public var isEmpty: Bool { wasUp == nil && wasPromiscuous == nil && features.isEmpty && pause == nil }
+
+    /// Combines this state with one from a later `prepare` of the same port
+    /// (a re-attach, or the NIC came back): for every item the earlier value
+    /// wins, because it is the one the admin had before valed touched the
+    /// NIC; items only the later prepare changed are added. Without this, a
+    /// second prepare — which finds everything already in place and records
+    /// nothing — would make the detach restore nothing.
+    public func merged(with later: SavedNICState) -> SavedNICState {
+        var result = self
+        result.ifindex = later.ifindex
+        result.wasUp = wasUp ?? later.wasUp
+        result.wasPromiscuous = wasPromiscuous ?? later.wasPromiscuous
+        result.features = features.merging(later.features) { earlier, _ in earlier }
+        result.pause = pause ?? later.pause
+        result.warnings = later.warnings
+        return result
+    }
 }
