@@ -76,6 +76,9 @@ put() {
 
 put 0755 "$bin_dir/valed" "$PREFIX/sbin/valed"
 put 0755 "$bin_dir/valectl" "$PREFIX/bin/valectl"
+# valed serves its Varlink interface description (org.varlink.service);
+# it looks in /usr/local/share/valed and /usr/share/valed.
+put 0644 "$repo/Sources/ValeProtocol/io.valed.varlink" "$PREFIX/share/valed/io.valed.varlink"
 
 # 2. systemd units and snippets (in /usr/local/lib so /etc stays the admin's).
 unit_dir="$PREFIX/lib/systemd/system"
