@@ -54,9 +54,12 @@ fi
 
 # 1. Binaries.
 if [[ -z "$bin_dir" ]]; then
-    echo "install.sh: building release binaries (swift build -c release)"
-    (cd "$repo" && swift build -c release --product valed && swift build -c release --product valectl)
-    bin_dir="$(cd "$repo" && swift build -c release --show-bin-path)"
+    # The Swift runtime and Foundation are linked statically: the service
+    # must not depend on where a Swift toolchain happens to be installed.
+    echo "install.sh: building release binaries (swift build -c release --static-swift-stdlib)"
+    (cd "$repo" && swift build -c release --static-swift-stdlib --product valed \
+                && swift build -c release --static-swift-stdlib --product valectl)
+    bin_dir="$(cd "$repo" && swift build -c release --static-swift-stdlib --show-bin-path)"
 fi
 for tool in valed valectl; do
     if [[ ! -x "$bin_dir/$tool" ]]; then

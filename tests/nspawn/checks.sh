@@ -14,8 +14,10 @@ prop_is_not() { test "$(prop "$1" "$2")" != "$3"; }
 restarts_above() { test "$(prop valed.service NRestarts)" -gt "$1"; }
 # wait_for SECONDS COMMAND...: poll until COMMAND succeeds (bounded, for state changes).
 wait_for() { local n=$(( $1 * 5 )); shift; while ((n-- > 0)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done; return 1; }
-valectl=/opt/valed/valectl
+valectl=/usr/local/bin/valectl
 
+check "units loaded from the installed /usr/local/lib/systemd/system" prop_is valed.service FragmentPath /usr/local/lib/systemd/system/valed.service
+check "valed.socket enabled by preset, valed.service not" sh -c '[ "$(systemctl is-enabled valed.socket)" = enabled ] && [ "$(systemctl is-enabled valed.service)" = disabled ]'
 check "sysusers created group valed" getent group valed
 check "tmpfiles created /var/lib/valed" test -d /var/lib/valed
 check "valed.socket is listening" state_is valed.socket active

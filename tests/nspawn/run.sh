@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Boots a real systemd in a container (systemd-nspawn, the host's /usr,
-# everything else on tmpfs) with valed's units, sysusers/tmpfiles snippets
-# and the built valed/valectl bound in, and checks what issue 6 asks of the
+# everything else on tmpfs) with valed installed by scripts/install.sh
+# (staged, bound in as /usr/local), and checks what issue 6 asks of the
 # units under the real thing:
 #   - valed.socket listens; the first `valectl status` starts valed (socket activation)
 #   - valed.service is active only after READY=1 (Type=notify) and has a STATUS= line
@@ -38,24 +38,20 @@ scratch="$(mktemp -d /tmp/valed-nspawn.XXXXXX)"
 cleanup() { [[ "$keep" == yes ]] && echo "run.sh: kept $scratch" || rm -rf "$scratch"; }
 trap cleanup EXIT
 
+# valed is installed exactly as on a host: scripts/install.sh stages the
+# binaries, units, sysusers/tmpfiles snippets, kernel assets and the Varlink
+# description into $scratch/stage, whose usr/local becomes the container's
+# /usr/local (systemd, sysusers and tmpfiles search /usr/local/lib). The
+# units are used unmodified (ExecStart=/usr/local/sbin/valed).
+DESTDIR="$scratch/stage" PREFIX=/usr/local bash "$repo/scripts/install.sh" --bin-dir "$bin_dir" > "$scratch/install.log"
+
 units="$scratch/system"     # becomes /etc/systemd/system in the container
-mkdir -p "$units/sockets.target.wants" "$units/multi-user.target.wants" "$units/valed.service.d" \
-         "$scratch/out" "$scratch/bin" "$scratch/etc-valed"
-cp "$repo/systemd/valed.service" "$repo/systemd/valed.socket" "$units/"
-ln -s ../valed.socket "$units/sockets.target.wants/valed.socket"
-# The units say /usr/local/sbin/valed; the container's /usr is the host's,
-# read-only, so the binaries live in /opt/valed and a drop-in points there.
-# This is the only change to the units.
-printf '[Service]\nExecStart=\nExecStart=/opt/valed/valed\n' > "$units/valed.service.d/50-nspawn-test.conf"
+mkdir -p "$units/multi-user.target.wants" "$scratch/out" "$scratch/etc-valed" "$scratch/preset"
 ln -s /dev/null "$units/systemd-firstboot.service"
 # An empty /etc is a first boot, when systemd applies presets to every unit
-# (Debian's preset enables all): keep valed.service disabled so that only
-# the socket can start it.
-mkdir -p "$scratch/preset"
-printf 'disable valed.service\nenable valed.socket\n' > "$scratch/preset/00-valed-test.preset"
-cp "$bin_dir/valed" "$bin_dir/valectl" "$scratch/bin/"
-# valed reads its Varlink interface description from the bundle beside it.
-for bundle in "$bin_dir"/*.resources; do [[ -d "$bundle" ]] && cp -r "$bundle" "$scratch/bin/"; done
+# (Debian's preset enables all): enable the socket as an admin would and
+# keep valed.service disabled, so that only the socket can start it.
+printf 'enable valed.socket\ndisable valed.service\n' > "$scratch/preset/00-valed-test.preset"
 
 # One switch with one VM port; reload adds a second one.
 cat > "$scratch/etc-valed/valed.yaml" <<'YAML'
@@ -83,7 +79,7 @@ ln -s ../valed-nspawn-checks.service "$units/multi-user.target.wants/valed-nspaw
 cp "$scratch/checks.sh" "$scratch/out/checks.sh"
 
 swift_runtime=()
-for lib in $(ldd "$scratch/bin/valed" | awk '/=> \// {print $3}'); do
+for lib in $(ldd "$bin_dir/valed" | awk '/=> \// {print $3}'); do
     case "$lib" in /usr/*|/lib/*|/lib64/*) ;; *) swift_runtime+=("$(dirname "$lib")") ;; esac
 done
 binds=()
@@ -93,10 +89,8 @@ set +e
 timeout 300 systemd-nspawn --quiet --volatile=yes --private-network --keep-unit --register=no \
     -D / --machine=valedtest -b \
     --bind="$units:/etc/systemd/system" \
-    --bind-ro="$repo/systemd/sysusers.d/valed.conf:/etc/sysusers.d/valed.conf" \
-    --bind-ro="$repo/systemd/tmpfiles.d/valed.conf:/etc/tmpfiles.d/valed.conf" \
+    --bind-ro="$scratch/stage/usr/local:/usr/local" \
     --bind="$scratch/etc-valed:/etc/valed" \
-    --bind-ro="$scratch/bin:/opt/valed" \
     --bind="$scratch/out:/out" \
     --bind-ro="$scratch/preset:/etc/systemd/system-preset" \
     "${binds[@]}" > "$scratch/console.log" 2>&1
