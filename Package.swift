@@ -74,7 +74,7 @@ let package = Package(
         ]),
 
         // MARK: Tests
-        .testTarget(name: "NetmapKitTests", dependencies: ["NetmapKit", "CNetmap", "NetmapKitTesting", "VALEKernelModel"]),
+        .testTarget(name: "NetmapKitTests", dependencies: ["NetmapKit", "CNetmap", "NetmapKitTesting", "VALEKernelModel", "vale-kernel-model"]),
         .testTarget(name: "ValeProtocolTests", dependencies: ["ValeProtocol"]),
         .testTarget(name: "ValeLinkTests", dependencies: ["ValeLink", "TestSupport"]),
         .testTarget(name: "ValeModulesTests", dependencies: ["ValeModules", "TestSupport"]),
@@ -89,6 +89,8 @@ let package = Package(
         .executableTarget(name: "valed-model", dependencies: ["ValeDaemon", "VALEKernelModel"], path: "Tests/ValedModelHarness"),
         // Real valed and valectl processes over a socket in a temp dir.
         .testTarget(name: "ValedIntegrationTests", dependencies: ["ValeProtocol", "VALEKernelModel", "NetmapKit", "TestSupport"]),
+        // `vale-kernel-model`: the model as a second process (a VM holding a port, another valed).
+        .executableTarget(name: "vale-kernel-model", dependencies: ["NetmapKit", "VALEKernelModel"], path: "Tests/VALEKernelModelTool"),
         // Shared test helpers: network namespaces, processes, temp dirs.
         .target(name: "TestSupport", dependencies: ["CLinuxSupport"], path: "Tests/TestSupport"),
     ]

@@ -108,14 +108,16 @@ for doc in systemd.md modules.md; do
 done
 [[ -f "$repo/kernel/drivers.md" ]] && put 0644 "$repo/kernel/drivers.md" "$PREFIX/share/doc/valed/drivers.md"
 
-# 6. Example configuration, only when there is none (the admin's file wins).
+# 6. A first configuration, only when there is none (the admin's file wins):
+# the demo (two VM ports on vale0) works on every host; the commented
+# example with NICs goes to the documentation folder.
 config="$SYSCONFDIR/valed/valed.yaml"
 if [[ -f "$repo/examples/valed.yaml" ]]; then
     if [[ -e "$DESTDIR$config" ]]; then
         echo "install.sh: keeping the existing $config"
     else
-        install -D -m 0644 "$repo/examples/valed.yaml" "$DESTDIR$config"
-        echo "install.sh: installed the example configuration to $config"
+        install -D -m 0644 "$repo/examples/demo.yaml" "$DESTDIR$config"
+        echo "install.sh: installed the demo configuration to $config (see $PREFIX/share/doc/valed/valed.yaml.example)"
     fi
     put 0644 "$repo/examples/valed.yaml" "$PREFIX/share/doc/valed/valed.yaml.example"
 fi

@@ -147,6 +147,26 @@ public enum PollingMode: Sendable, Hashable, Codable {
     /// Rings `first ..< first+count` are each polled by the CPU of the same number.
     case multiCPU(first: UInt32, count: UInt32)
 
+    /// Checks what the kernel checks (3.9) and what it does not (that the CPUs
+    /// exist): `cpuCount` CPU ids on the machine, `rxRings` RX rings on the NIC.
+    /// Returns nil when valid, else the reason as a sentence.
+    public func problem(cpuCount: Int, rxRings: Int) -> String? {
+        switch self {
+        case .singleCPU(let cpu):
+            if cpuCount < 2 { return "kernel polling needs at least 2 CPUs (one must stay free)" }
+            if Int(cpu) >= cpuCount { return "CPU \(cpu) does not exist (this machine has CPUs 0-\(cpuCount - 1))" }
+            return nil
+        case .multiCPU(let first, let count):
+            if count == 0 { return "at least one polling CPU is needed" }
+            if Int(count) >= cpuCount { return "\(count) polling CPUs would take all \(cpuCount) CPUs; at most \(cpuCount - 1) can poll" }
+            if Int(first) + Int(count) > rxRings {
+                return "rings \(first)-\(Int(first) + Int(count) - 1) do not all exist: the NIC has \(rxRings) RX rings (multi-CPU mode polls ring N on CPU N)"
+            }
+            if Int(first) + Int(count) > cpuCount { return "CPUs \(first)-\(Int(first) + Int(count) - 1) do not all exist (this machine has CPUs 0-\(cpuCount - 1))" }
+            return nil
+        }
+    }
+
     /// The three fields sent: `nr_mode`, `nr_first_cpu_id`, `nr_num_polling_cpus`.
     public var fields: (mode: UInt32, firstCPU: UInt32, count: UInt32) {
         switch self {
@@ -199,6 +219,10 @@ public struct VALEListEntry: Sendable, Hashable, Codable {
     public var isHostPort: Bool { name.hasSuffix("^") }
     /// False for entries that lost their `vale` prefix (7.11): they cannot be detached by name.
     public var hasSwitchPrefix: Bool { name.hasPrefix("vale") && name.contains(":") }
+
+    /// The name as a validated `valeX:Y[^]`, or nil for a renamed entry (7.11)
+    /// or a name valed's grammar refuses.
+    public var portName: VALEPortName? { try? VALEPortName(parsing: name) }
 }
 
 /// Result of a VALE_LIST lookup of one name (3.5).

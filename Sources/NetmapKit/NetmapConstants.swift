@@ -141,6 +141,7 @@ public enum NetmapRequestType: UInt16, Sendable, CaseIterable, Codable, CustomSt
         }
     }
 
+    /// The C name.
     public var description: String { cName }
 }
 
@@ -168,7 +169,9 @@ public enum RegisterMode: UInt32, Sendable, CaseIterable, Codable {
 
 /// `nmreq_register.nr_flags` (NETMAP-API.md 2.3.5).
 public struct RegisterFlags: OptionSet, Sendable, Hashable, Codable {
+    /// The `nr_flags` bits.
     public var rawValue: UInt64
+    /// Wraps `nr_flags` bits.
     public init(rawValue: UInt64) { self.rawValue = rawValue }
     /// `NR_MONITOR_TX`: copy monitor of the TX rings.
     public static let monitorTX = RegisterFlags(rawValue: 0x100)
@@ -192,7 +195,9 @@ public struct RegisterFlags: OptionSet, Sendable, Hashable, Codable {
 
 /// `netmap_slot.flags` (NETMAP-API.md 2.3.6).
 public struct SlotFlags: OptionSet, Sendable, Hashable {
+    /// The `netmap_slot.flags` bits.
     public var rawValue: UInt16
+    /// Wraps `netmap_slot.flags` bits.
     public init(rawValue: UInt16) { self.rawValue = rawValue }
     /// `NS_BUF_CHANGED`: `buf_idx` was changed (buffer swap).
     public static let bufferChanged = SlotFlags(rawValue: 0x0001)

@@ -10,7 +10,7 @@ import Synchronization
 /// Every request sends API version 14 with `nr_reserved` zeroed (a fresh
 /// header per call, 3.0), accepts 14...15 back, and reads the body only when
 /// the ioctl succeeded. Control requests need no bound fd, so one
-/// `NetmapControl` serves any number of them, from any thread.
+/// `NetmapControl` serves any number of them, from any thread (one at a time: a close() never races an ioctl).
 public final class NetmapControl: Sendable {
     /// The device path that was opened.
     public let devicePath: String
@@ -43,8 +43,12 @@ public final class NetmapControl: Sendable {
 
     /// Closes the fd (`close(2)`); later requests fail with kind `.closed`.
     public func close() throws(NetmapError) {
-        guard let fd = descriptor.withLock({ value -> Int32? in defer { value = nil }; return value }) else { return }
-        do { try systemCalls.close(fd) } catch {
+        let outcome: Result<Void, Errno>? = descriptor.withLock { value in
+            guard let fd = value else { return nil }
+            value = nil
+            return Result { () throws(Errno) in try systemCalls.close(fd) }
+        }
+        if case .failure(let error)? = outcome {
             throw NetmapError(kind: .deviceUnavailable, request: nil, portName: devicePath, errno: error)
         }
     }
@@ -61,9 +65,6 @@ public final class NetmapControl: Sendable {
     /// Sends one `NIOCCTRL` request. On failure throws ``NetmapError`` with the
     /// request, name and errno; the body the kernel may have touched is discarded.
     public func perform(_ request: NetmapControlRequest) throws(NetmapError) -> Response {
-        guard let fd = fileDescriptor else {
-            throw NetmapError(kind: .closed, request: request.type, portName: request.name, errno: nil)
-        }
         let bodyCount = request.body.count
         let body = UnsafeMutableRawPointer.allocate(byteCount: max(bodyCount, 8), alignment: 8)
         defer { body.deallocate() }
@@ -74,10 +75,21 @@ public final class NetmapControl: Sendable {
         defer { header.deallocate() }
         request.writeHeader(into: header, bodyAddress: UInt64(UInt(bitPattern: body)))
 
-        do {
-            _ = try systemCalls.ioctl(fd, request: Netmap.NIOCCTRL, argument: UnsafeMutableRawPointer(header))
-        } catch {
+        // The lock is held across the ioctl so that a concurrent close() cannot
+        // free the fd number (and let it be reused) while a request is in flight.
+        let outcome: Result<Void, Errno>? = descriptor.withLock { fd in
+            guard let fd else { return nil }
+            return Result { () throws(Errno) in
+                _ = try systemCalls.ioctl(fd, request: Netmap.NIOCCTRL, argument: UnsafeMutableRawPointer(header))
+            }
+        }
+        switch outcome {
+        case nil:
+            throw NetmapError(kind: .closed, request: request.type, portName: request.name, errno: nil)
+        case .failure(let error)?:
             throw NetmapError.requestFailed(request.type, portName: request.name, errno: error)
+        case .success?:
+            break
         }
         let version = header.pointee.nr_version
         guard Netmap.acceptedAPIVersions.contains(version) else {
@@ -134,9 +146,13 @@ public final class NetmapControl: Sendable {
                 return entries
             }
             let body = NetmapEncoding.load(nmreq_vale_list.self, from: response.body)
+            // The kernel answers the first occupied slot at or after the cursor;
+            // anything else would loop forever.
+            guard (body.nr_bridge_idx, body.nr_port_idx) >= (bridge, port) else {
+                throw NetmapError(kind: .apiMismatch, request: .valeList, portName: "", errno: nil,
+                                  detail: "the kernel answered slot \(body.nr_bridge_idx):\(body.nr_port_idx) before the cursor \(bridge):\(port)")
+            }
             entries.append(VALEListEntry(name: response.name, bridgeIndex: Int(body.nr_bridge_idx), portIndex: Int(body.nr_port_idx)))
-            // A kernel that answered a cursor beyond the last slot would loop forever; stop instead.
-            guard entries.count <= VALELimits.portSlots * 4096 else { return entries }
             bridge = body.nr_bridge_idx
             port = body.nr_port_idx + 1
         }

@@ -26,6 +26,7 @@ public struct NetmapError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let mapping = Kind(code: .mapping)
         /// `NIOCTXSYNC`, `NIOCRXSYNC` or `poll` failed on a bound port.
         public static let sync = Kind(code: .sync)
+        /// The kind's name.
         public var description: String { "\(code)" }
     }
 

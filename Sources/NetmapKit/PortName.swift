@@ -106,6 +106,7 @@ public struct PortName: Sendable, Hashable, CustomStringConvertible {
         !registerFlags.intersection([.monitorTX, .monitorRX, .zeroCopyMonitor]).isEmpty
     }
 
+    /// The text as given.
     public var description: String { text }
 
     /// Parses and validates `text`; the error's reason says what is wrong.

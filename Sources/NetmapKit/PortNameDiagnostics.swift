@@ -11,6 +11,7 @@ public struct PortNameError: Error, Sendable, Hashable, CustomStringConvertible 
         self.reason = reason
     }
 
+    /// The sentence for users.
     public var description: String { "invalid port name '\(input)': \(reason)" }
 }
 
@@ -24,6 +25,7 @@ public enum PortNameWarning: Sendable, Hashable, CustomStringConvertible {
     /// (it can still be attached as `valeX:name`).
     case interfaceStartsWithVal(name: String)
 
+    /// The warning as a sentence.
     public var description: String {
         switch self {
         case .longerThanHypervisorBuffer(let name, let length):

@@ -78,6 +78,9 @@ public struct VALEPortName: Sendable, Hashable, Codable, CustomStringConvertible
         }
     }
 
+    /// True when a listed in-switch name is a host-stack port (ends in `^`).
+    public static func isHostPort(_ name: String) -> Bool { name.hasSuffix("^") }
+
     /// `valeX:Y` or `valeX:Y^`: the exact `nr_name`.
     public var description: String { "\(switchName):\(port)\(isHostPort ? "^" : "")" }
 

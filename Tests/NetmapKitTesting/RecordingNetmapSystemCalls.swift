@@ -31,6 +31,11 @@ public final class RecordingNetmapSystemCalls: NetmapSystemCalls {
         /// `ioctl` with `NIOCCTRL`: the body bytes read through `nr_body` as sent
         /// (`bodySize` of the request type; nil when `nr_body` was 0).
         public var body: [UInt8]?
+        /// `ioctl` with `NIOCCTRL`: the body bytes after the call (what the
+        /// kernel wrote back; NetmapKit reads them only on success).
+        public var replyBody: [UInt8]?
+        /// `ioctl` with `NIOCCTRL`: `nr_name` after the call.
+        public var replyName: String?
         /// `mmap`/`munmap`: the length; `poll`: the timeout.
         public var length: Int?
         /// The errno the call failed with, or nil on success.
@@ -181,6 +186,7 @@ public final class RecordingNetmapSystemCalls: NetmapSystemCalls {
 
     private func record(_ call: Call) { state.withLock { $0.calls.append(call) } }
 
+    /// Records the call, then forced errno, handler, kernel or success.
     public func open(_ path: String, flags: Int32) throws(Errno) -> Int32 {
         var call = Call(kind: .open, fd: -1, path: path)
         do throws(Errno) {
@@ -199,6 +205,7 @@ public final class RecordingNetmapSystemCalls: NetmapSystemCalls {
         }
     }
 
+    /// Records the call, then forced errno, handler, kernel or success.
     public func close(_ fd: Int32) throws(Errno) {
         var call = Call(kind: .close, fd: fd)
         do throws(Errno) {
@@ -212,6 +219,7 @@ public final class RecordingNetmapSystemCalls: NetmapSystemCalls {
         }
     }
 
+    /// Records the call, then forced errno, handler, kernel or success.
     public func ioctl(_ fd: Int32, request: UInt, argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
         var call = Call(kind: .ioctl, fd: fd, request: request)
         let invocation = IoctlInvocation(fd: fd, request: request, argument: argument)
@@ -232,15 +240,26 @@ public final class RecordingNetmapSystemCalls: NetmapSystemCalls {
             } else {
                 result = 0
             }
+            captureReply(invocation, into: &call)
             record(call)
             return result
         } catch {
             call.errno = error
+            captureReply(invocation, into: &call)
             record(call)
             throw error
         }
     }
 
+    private func captureReply(_ invocation: IoctlInvocation, into call: inout Call) {
+        guard invocation.header != nil else { return }
+        call.replyName = invocation.name
+        if let body = invocation.body, let size = invocation.requestType?.bodySize {
+            call.replyBody = [UInt8](UnsafeRawBufferPointer(start: UnsafeRawPointer(body), count: size))
+        }
+    }
+
+    /// Records the call, then forced errno, handler, kernel or success.
     public func mmap(length: Int, protection: Int32, flags: Int32, fd: Int32, offset: Int) throws(Errno) -> UnsafeMutableRawPointer {
         var call = Call(kind: .mmap, fd: fd, length: length)
         do throws(Errno) {
@@ -256,6 +275,7 @@ public final class RecordingNetmapSystemCalls: NetmapSystemCalls {
         }
     }
 
+    /// Records the call, then forced errno, handler, kernel or success.
     public func munmap(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno) {
         var call = Call(kind: .munmap, fd: -1, length: length)
         do throws(Errno) {
@@ -269,6 +289,7 @@ public final class RecordingNetmapSystemCalls: NetmapSystemCalls {
         }
     }
 
+    /// Records the call, then forced errno, handler, kernel or success.
     public func poll(_ descriptors: UnsafeMutableBufferPointer<pollfd>, timeout: Int32) throws(Errno) -> Int {
         var call = Call(kind: .poll, fd: descriptors.first?.fd ?? -1, length: Int(timeout))
         do throws(Errno) {

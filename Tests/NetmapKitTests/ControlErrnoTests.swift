@@ -78,6 +78,8 @@ import Testing
         Case(request: .poolsInfoGet, name: "vale0:eth0", errno: .invalidArgument, phrase: "only valid for attach"),
         Case(request: .poolsInfoGet, name: "vale0:x", errno: .outOfMemory, phrase: "out of memory"),
         Case(request: .poolsInfoGet, name: "eth9", errno: .noSuchDeviceOrAddress, phrase: "no network interface named eth9"),
+        Case(request: .poolsInfoGet, name: "eth0", errno: .notSupported, phrase: "no native netmap driver"),
+        Case(request: .poolsInfoGet, name: "eth0{1", errno: .resourceBusy, phrase: "pipe's parent"),
     ]
 
     /// Issues `request` through the typed API.

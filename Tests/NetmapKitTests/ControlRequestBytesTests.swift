@@ -286,3 +286,33 @@ import Testing
         #expect(denied.description.contains("permission denied"))
     }
 }
+
+@Suite struct EnumerationGuardTests {
+    @Test func aCursorGoingBackwardsStopsTheLoop() throws {
+        let recorder = RecordingNetmapSystemCalls(ioctl: { invocation throws(Errno) in
+            invocation.storeName("vale0:a")
+            invocation.storeBody(UInt16(0), at: 0)
+            invocation.storeBody(UInt32(0), at: 4)
+            return 0
+        })
+        let error = try #require(throws: NetmapError.self) { try NetmapControl(systemCalls: recorder).list() }
+        #expect(error.kind == .apiMismatch)
+        #expect(recorder.controlCalls.count == 2)
+    }
+}
+
+@Suite struct ConcurrentControlTests {
+    @Test func manyTasksShareOneControl() async throws {
+        let recorder = RecordingNetmapSystemCalls()
+        let control = try NetmapControl(systemCalls: recorder)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<50 { group.addTask { _ = try control.detach("vale0:p\(i)") } }
+            try await group.waitForAll()
+        }
+        #expect(recorder.controlCalls.count == 50)
+        #expect(Set(recorder.controlCalls.compactMap(\.name)).count == 50)
+        try control.close()
+        try control.close()
+        #expect(recorder.calls.filter { $0.kind == .close }.count == 1, "close is idempotent")
+    }
+}

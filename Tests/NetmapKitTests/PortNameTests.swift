@@ -228,3 +228,23 @@ import Testing
         }
     }
 }
+
+@Suite struct PollingAndListHelpersTests {
+    @Test func pollingModeProblems() {
+        #expect(PollingMode.singleCPU(cpu: 1).problem(cpuCount: 2, rxRings: 1) == nil)
+        #expect(PollingMode.singleCPU(cpu: 2).problem(cpuCount: 2, rxRings: 1)?.contains("CPU 2 does not exist") == true)
+        #expect(PollingMode.singleCPU(cpu: 0).problem(cpuCount: 1, rxRings: 1)?.contains("at least 2 CPUs") == true)
+        #expect(PollingMode.multiCPU(first: 0, count: 2).problem(cpuCount: 4, rxRings: 4) == nil)
+        #expect(PollingMode.multiCPU(first: 0, count: 0).problem(cpuCount: 4, rxRings: 4) != nil)
+        #expect(PollingMode.multiCPU(first: 0, count: 4).problem(cpuCount: 4, rxRings: 8)?.contains("take all 4 CPUs") == true)
+        #expect(PollingMode.multiCPU(first: 2, count: 2).problem(cpuCount: 8, rxRings: 3)?.contains("the NIC has 3 RX rings") == true)
+        #expect(PollingMode.multiCPU(first: 6, count: 2).problem(cpuCount: 4, rxRings: 16)?.contains("do not all exist") == true)
+    }
+
+    @Test func listEntriesParse() {
+        #expect(VALEListEntry(name: "vale0:eth0^", bridgeIndex: 0, portIndex: 1).portName?.attachmentName == "vale0:eth0")
+        #expect(VALEListEntry(name: "vi0", bridgeIndex: 0, portIndex: 0).portName == nil)
+        #expect(VALEPortName.isHostPort("vale0:eth0^"))
+        #expect(!VALEPortName.isHostPort("vale0:eth0"))
+    }
+}

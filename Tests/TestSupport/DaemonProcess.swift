@@ -14,6 +14,8 @@ public final class DaemonProcess: @unchecked Sendable {
     public var logPath: String { directory.path + "/valed.log" }
     public var extraEnvironment: [String: String]
     public var extraArguments: [String]
+    /// Network namespace to run the daemon in (`ip netns exec`), or nil.
+    public var namespace: String?
     private var process: Process?
 
     public init(executable: String = "valed", environment: [String: String] = [:], arguments: [String] = []) throws {
@@ -31,9 +33,15 @@ public final class DaemonProcess: @unchecked Sendable {
     /// Starts the daemon and waits until its socket accepts connections.
     public func start(timeout: TimeInterval = 20) throws {
         let p = Process()
-        p.executableURL = executable
-        p.arguments = ["--socket", socketPath, "--state-dir", stateDirectory, "--config", configPath,
-                       "--control-group", "root", "--log-level", "debug"] + extraArguments
+        let arguments = ["--socket", socketPath, "--state-dir", stateDirectory, "--config", configPath,
+                         "--control-group", "root", "--log-level", "debug"] + extraArguments
+        if let namespace {
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["ip", "netns", "exec", namespace, executable.path] + arguments
+        } else {
+            p.executableURL = executable
+            p.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment
         // Never let a test daemon talk to the systemd of the machine.
         for key in ["NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC", "JOURNAL_STREAM", "INVOCATION_ID"] { env[key] = nil }

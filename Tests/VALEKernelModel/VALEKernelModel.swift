@@ -54,9 +54,12 @@ public final class VALEKernelModel: NetmapSystemCalls {
 
     // MARK: State access for tests
 
-    /// The current state (read from the file when file-backed).
+    /// The current state (read from the file when file-backed). An unreadable
+    /// state file stops the test: the model has nothing sensible to answer.
     public var state: VALEKernelState {
-        (try? transact { state throws(Errno) in state }) ?? memory.withLock { $0 }
+        do { return try transact { state throws(Errno) in state } } catch {
+            preconditionFailure("VALEKernelModel cannot read \(stateFile ?? "its state"): \(error)")
+        }
     }
 
     /// Reads the state of a file-backed model from another process or test.
@@ -72,7 +75,9 @@ public final class VALEKernelModel: NetmapSystemCalls {
 
     /// Applies `change` to the state under the lock (tests: add NICs, unplug, ...).
     public func mutate(_ change: (inout VALEKernelState) -> Void) {
-        _ = try? transact { state throws(Errno) in change(&state) }
+        do { try transact { state throws(Errno) in change(&state) } } catch {
+            preconditionFailure("VALEKernelModel cannot update \(stateFile ?? "its state"): \(error)")
+        }
     }
 
     /// Adds a NIC to the namespace.

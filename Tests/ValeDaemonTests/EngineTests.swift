@@ -177,3 +177,99 @@ extension Store {
         return try JSONDecoder().decode(StoredState.self, from: data)
     }
 }
+
+@Suite struct ModuleReloadTests {
+    private let config = """
+    switches:
+      vale0:
+        ports:
+          - nic: eth1
+            polling: { cpu: 1, cpus: 1 }
+          - port: vm1
+    """
+
+    @Test func reloadTakesDownUnloadsLoadsAndRestoresInOrder() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1"])
+        let engine = Engine(datapath: dp, store: try Store(directory: dir.path), configPath: "-", logger: Logger(label: "t"))
+        try await engine.start(config: ConfigParser(fileName: "t", onlineCPUs: 4).parse(config))
+        _ = dp.takeCalls()
+        let log = LockedValue<[String]>([])
+        let (steps, report) = await engine.reloadModule(unload: { log.withLock { $0.append("unload") } },
+                                                        load: { log.withLock { $0.append("load") } })
+        #expect(steps.allSatisfy { $0.error == nil })
+        #expect(report?.succeeded == true)
+        #expect(dp.takeCalls() == ["polling-off vale0:eth1", "detach vale0:eth1", "detach vale0:vm1", "delete vm1", "suspend",
+                                   "resume", "create vm1", "attach vale0:eth1", "attach vale0:vm1", "polling-on vale0:eth1"])
+        #expect(log.value == ["unload", "load"])
+    }
+
+    @Test func failureInTheMiddleIsReportedAndLeavesAConsistentState() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1"])
+        let engine = Engine(datapath: dp, store: try Store(directory: dir.path), configPath: "-", logger: Logger(label: "t"))
+        try await engine.start(config: ConfigParser(fileName: "t", onlineCPUs: 4).parse(config))
+        struct LoadFailed: Error, CustomStringConvertible { var description: String { "init_module: EEXIST" } }
+        let (steps, report) = await engine.reloadModule(unload: {}, load: { throw LoadFailed() })
+        #expect(report == nil)
+        #expect(steps.last?.description == "load netmap")
+        #expect(steps.last?.error == "init_module: EEXIST")
+        // Nothing is attached now, and the store says so; the desired state is kept.
+        let stored = try Store.load(dir.path)
+        #expect(stored.owned.attachments.isEmpty)
+        #expect(stored.owned.persistentPorts.isEmpty)
+        #expect(Set(stored.desired.attachments.keys) == ["vale0:eth1", "vale0:vm1"])
+        #expect(dp.ports.isEmpty)
+        // The next reconcile (netmap loaded by hand) restores everything.
+        let again = await engine.reconcile()
+        #expect(again.succeeded)
+        #expect(Set(dp.ports.map(\.port)) == ["eth1", "vm1"])
+    }
+
+    @Test func netmapVanishingMarksPortsGoneAndItsReturnRestoresThem() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1"])
+        let engine = Engine(datapath: dp, store: try Store(directory: dir.path), configPath: "-", logger: Logger(label: "t"))
+        try await engine.start(config: ConfigParser(fileName: "t", onlineCPUs: 4).parse("switches:\n  vale0:\n    ports:\n      - nic: eth1\n"))
+        dp.deviceGone = "netmap was unloaded"
+        dp.ports = []   // module unload loses every switch
+        await engine.checkDatapath()
+        let rows = await engine.list()
+        #expect(rows.first?.state == "gone: netmap was unloaded")
+        _ = dp.takeCalls()
+        dp.deviceGone = nil
+        await engine.checkDatapath()
+        #expect(dp.takeCalls() == ["resume", "attach vale0:eth1"])
+        #expect(await engine.list().first?.state == "ok")
+    }
+}
+
+@Suite struct DriverSwapTests {
+    @Test func nativeDriverIsSwappedInAndTheNICAttachedWhenItReturns() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1"])
+        let engine = Engine(datapath: dp, store: try Store(directory: dir.path), configPath: "-", logger: Logger(label: "t"))
+        let swapped = LockedValue<[String]>([])
+        await engine.setDriverSwapper(timeout: .seconds(5)) { interface in
+            swapped.withLock { $0.append(interface) }
+            // The stock driver goes, the patched one brings the netdev back a little later.
+            dp.setNetdev(interface, present: false)
+            Task { try await Task.sleep(for: .milliseconds(300)); dp.setNetdev(interface, present: true) }
+            return "swapped e1000e"
+        }
+        let report = try await engine.start(config: ConfigParser(fileName: "t").parse("switches:\n  vale0:\n    ports:\n      - nic: eth1\n        driver: native\n"))
+        #expect(report.succeeded)
+        #expect(swapped.value == ["eth1"])
+        #expect(dp.takeCalls() == ["attach vale0:eth1"])
+    }
+
+    @Test func nicThatNeverReturnsFailsWithASentence() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1"])
+        let engine = Engine(datapath: dp, store: try Store(directory: dir.path), configPath: "-", logger: Logger(label: "t"))
+        await engine.setDriverSwapper(timeout: .milliseconds(300)) { interface in dp.setNetdev(interface, present: false); return "swapped igb" }
+        let report = try await engine.start(config: ConfigParser(fileName: "t").parse("switches:\n  vale0:\n    ports:\n      - nic: eth1\n        driver: native\n"))
+        #expect(report.failed.first?.error.contains("eth1 did not come back") == true)
+        #expect(dp.takeCalls().isEmpty)
+    }
+}

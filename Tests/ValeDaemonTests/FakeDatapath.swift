@@ -70,6 +70,17 @@ final class FakeDatapath: Datapath, @unchecked Sendable {
         PortDetails(txSlots: 1024, rxSlots: 1024, txRings: 1, rxRings: 1)
     }
 
+    /// Adds or removes a netdev, safely from any thread (hot-plug in tests).
+    func setNetdev(_ name: String, present: Bool) {
+        lock.lock(); defer { lock.unlock() }
+        if present { netdevs.insert(name) } else { netdevs.remove(name) }
+    }
+
+    var deviceGone: String?
+    func unavailability() -> String? { deviceGone }
+    func suspend() { try? record("suspend") }
+    func resume() throws { try record("resume") }
+
     /// Calls recorded since the last `takeCalls()`.
     func takeCalls() -> [String] { lock.lock(); defer { lock.unlock() }; let c = calls; calls = []; return c }
 }

@@ -59,6 +59,11 @@ struct InstallScriptTests {
         }
         let hasExample = fm.fileExists(atPath: "\(repo)/examples/valed.yaml")
         #expect(fm.fileExists(atPath: stage + "/etc/valed/valed.yaml") == hasExample)
+        if hasExample {
+            // The first configuration is the demo, which works on every host.
+            #expect(try String(contentsOfFile: stage + "/etc/valed/valed.yaml", encoding: .utf8)
+                    == String(contentsOfFile: "\(repo)/examples/demo.yaml", encoding: .utf8))
+        }
 
         // Again: same files, and an admin's configuration is never overwritten.
         try fm.createDirectory(atPath: stage + "/etc/valed", withIntermediateDirectories: true)

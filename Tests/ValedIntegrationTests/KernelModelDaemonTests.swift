@@ -204,4 +204,30 @@ struct EmptyParams: Encodable {}
         #expect(d.model.state.netdev("vm1") == nil)
         #expect(!d.kernelCalls.contains { $0.request == .portInfoGet && $0.name.contains("vm1") }, "the rename trap (7.11) is never triggered")
     }
+
+    @Test func netmapUnloadedUnderValedsFeetAndBack() throws {
+        let d = try ModelDaemon(nics: ["eth1"], config: "switches:\n  vale0:\n    ports:\n      - nic: eth1\n      - port: vm1\n")
+        try d.daemon.start()
+        #expect(d.kernelPorts == ["vale0:eth1", "vale0:vm1"])
+        // The module goes away (rmmod -f, or a crash): all VALE state is lost.
+        d.model.mutate { state in
+            state.deviceExists = false
+            state.switches = state.switches.map { _ in nil }
+            state.netdevs.removeAll { $0.kind != .nic }
+        }
+        func listState() throws -> [String] {
+            try d.call("List", ListParameters(), as: ListReply.self).switches.flatMap(\.ports).map { "\($0.state)" }
+        }
+        var deadline = Date().addingTimeInterval(10)
+        while try !listState().allSatisfy({ $0.hasPrefix("gone: netmap was unloaded") }) && Date() < deadline { usleep(100_000) }
+        #expect(try listState().allSatisfy { $0.hasPrefix("gone: netmap was unloaded") })
+        let status = try d.call("Status", EmptyParams(), as: StatusReply.self)
+        #expect(status.datapath.reason.hasPrefix("netmap was unloaded"), "status says why: \(status.datapath.reason)")
+        // netmap comes back: a full reconcile restores the switch.
+        d.model.mutate { $0.deviceExists = true }
+        deadline = Date().addingTimeInterval(10)
+        while d.kernelPorts != ["vale0:eth1", "vale0:vm1"] && Date() < deadline { usleep(100_000) }
+        #expect(d.kernelPorts == ["vale0:eth1", "vale0:vm1"])
+        #expect(try listState() == ["ok", "ok"])
+    }
 }

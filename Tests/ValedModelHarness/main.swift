@@ -12,18 +12,9 @@ guard let stateFile = ProcessInfo.processInfo.environment["VALED_MODEL_STATE"] e
     exit(2)
 }
 let model = VALEKernelModel(stateFile: stateFile)
-ValedCommand.environment = DaemonEnvironment(datapaths: DatapathSelection(
+await ValedCommand.runMain(environment: DaemonEnvironment(datapaths: DatapathSelection(
     netmapSystemCalls: model,
     netmapDevicePresent: { model.state.deviceExists },
-    netdevExists: { name in model.state.netdev(name) != nil }))
-
-do {
-    var command = try ValedCommand.parseAsRoot()
-    if var asyncCommand = command as? any AsyncParsableCommandRunnable {
-        try await asyncCommand.runAsync()
-    } else {
-        try command.run()
-    }
-} catch {
-    ValedCommand.exit(withError: error)
-}
+    netdevExists: { name in model.state.netdev(name) != nil }),
+    // The model's NICs are not real netdevs: never touch the host's links.
+    linkLayer: { nil }))

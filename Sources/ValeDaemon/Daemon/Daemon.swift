@@ -10,10 +10,15 @@ import UnixSignals
 public struct DaemonEnvironment: Sendable {
     public var datapaths: DatapathSelection
     public var notifier: SystemdNotifier
+    /// The NIC layer (netlink); nil disables NIC preparation and link events
+    /// (the kernel-model harness, whose NICs are not real netdevs).
+    public var linkLayer: @Sendable () throws -> LinkLayer?
 
-    public init(datapaths: DatapathSelection = DatapathSelection(), notifier: SystemdNotifier = SystemdNotifier()) {
+    public init(datapaths: DatapathSelection = DatapathSelection(), notifier: SystemdNotifier = SystemdNotifier(),
+                linkLayer: @escaping @Sendable () throws -> LinkLayer? = { try LinkLayer() }) {
         self.datapaths = datapaths
         self.notifier = notifier
+        self.linkLayer = linkLayer
     }
 }
 
@@ -35,16 +40,40 @@ public struct Daemon: Sendable {
         do { config = try ConfigParser.load(path: options.config) } catch let error as ConfigError {
             throw DaemonError("\(error)")
         }
-        let datapath = try environment.datapaths.make(options.datapath ?? config.datapath, config: config)
+        let modules = ModuleService(config: config.module)
+        let choice = options.datapath ?? config.datapath
+        if choice != .userspace && modules.shouldLoadAtStart {
+            do {
+                let reply = try await modules.load()
+                logger.info("\(reply.message)")
+            } catch {
+                logger.error("\(error)")
+            }
+        }
+        logger.info("netmap module: \(modules.summary)")
+        let datapath = try environment.datapaths.make(choice, config: config)
         logger.info("datapath: \(datapath.info.kind.rawValue) (\(datapath.info.reason))")
         let store = try Store(directory: options.stateDirectory)
-        let engine = Engine(datapath: datapath, store: store, configPath: options.config, logger: logger)
+        let links: LinkLayer?
+        do { links = try environment.linkLayer() } catch {
+            throw DaemonError("cannot open netlink: \(error)")
+        }
+        let engine = Engine(datapath: datapath, store: store, configPath: options.config,
+                            nic: links.map { $0 as NICPreparing } ?? NoNICPreparation(), logger: logger)
+        await engine.setModuleSummary { modules.summary }
+        if datapath.info.kind == .kernel {
+            await engine.setDriverSwapper { interface in try modules.swapToNativeDriver(interface: interface) }
+        }
+        if let links, datapath.info.kind == .kernel {
+            await engine.setAttachGuard { spec, attached in links.nativeVethProblem(spec, attachedInterfaces: attached) }
+        }
+        let monitor = try links.map { try LinkEventRouter.start(engine: engine, links: $0, logger: logger) }
 
         let first = try await engine.start(config: config)
         logger.info("started: \(first.summary)")
 
         let handler = EngineControlHandler(
-            engine: engine,
+            engine: engine, modules: modules, nics: links,
             monitors: (datapath as? UserspaceDatapath).map { UserspaceMonitor(host: $0.switchHost) })
         let listener = try Self.listener(socketPath: options.socket, logger: logger)
         let server = ControlServer(
@@ -55,12 +84,13 @@ public struct Daemon: Sendable {
         _ = try? notifier.ready(status: Self.statusLine(await engine.status()))
         logger.info("listening on \(server.socketPath ?? "the socket passed by systemd")")
 
-        let supervisor = EngineSupervisor(engine: engine, notifier: notifier, logger: logger)
+        let supervisor = EngineSupervisor(engine: engine, notifier: notifier, logger: logger, wedgeOnSIGUSR1: options.wedgeOnSIGUSR1)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: server), .init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
+        monitor?.stop()
         _ = try? notifier.stopping(status: "stopping; switches and ports stay as they are")
         await engine.shutdown()
         logger.info("stopped; the dataplane was left as it is")
@@ -89,10 +119,19 @@ struct EngineSupervisor: Service {
     let engine: Engine
     let notifier: SystemdNotifier
     let logger: Logger
+    var wedgeOnSIGUSR1 = false
 
     func run() async throws {
         let interval = (try? notifier.watchdogPingInterval()) ?? nil
         try await withThrowingTaskGroup(of: Void.self) { group in
+            if wedgeOnSIGUSR1 {
+                group.addTask {
+                    for await _ in await UnixSignalsSequence(trapping: .sigusr1) {
+                        logger.warning("test fault switch: wedging the engine")
+                        await engine.wedgeForTesting()
+                    }
+                }
+            }
             group.addTask {
                 for await _ in await UnixSignalsSequence(trapping: .sighup) {
                     _ = try? notifier.reloading(status: "reloading configuration", monotonicMicroseconds: SystemdNotifier.monotonicMicroseconds())
@@ -106,10 +145,11 @@ struct EngineSupervisor: Service {
                 }
             }
             group.addTask {
-                let tick = interval ?? .seconds(5)
+                let tick = min(interval ?? .seconds(2), .seconds(2))
                 while !Task.isCancelled {
                     try await Task.sleep(for: tick)
                     // Both calls need the engine actor; if it is stuck, no ping.
+                    await engine.checkDatapath()
                     let status = await engine.status()
                     if interval != nil { _ = try? notifier.watchdog() }
                     _ = try? notifier.status(Daemon.statusLine(status))

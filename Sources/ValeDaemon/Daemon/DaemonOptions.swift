@@ -28,6 +28,11 @@ public struct DaemonOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("control-group"), help: ArgumentHelp("Group whose members may change state (besides root).", valueName: "group"))
     public var controlGroup: String = "valed"
 
+    /// Test-only fault switch: SIGUSR1 wedges the engine (it stops answering),
+    /// so tests can prove that the systemd watchdog restarts a stuck valed.
+    @Flag(name: .customLong("test-wedge-on-sigusr1"), help: .private)
+    public var wedgeOnSIGUSR1 = false
+
     public init() {}
 }
 

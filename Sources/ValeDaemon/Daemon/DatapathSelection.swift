@@ -46,6 +46,8 @@ public struct DatapathSelection: Sendable {
         do { _ = try control.list() } catch {
             throw EngineError(.datapathFailed, "netmap rejected a VALE_LIST request: \(error)")
         }
-        return KernelDatapath(control: control, reason: reason, netdevExists: netdevExists)
+        let calls = netmapSystemCalls
+        return KernelDatapath(control: control, reason: reason, netdevExists: netdevExists,
+                              devicePresent: netmapDevicePresent, reopen: { try NetmapControl(systemCalls: calls) })
     }
 }

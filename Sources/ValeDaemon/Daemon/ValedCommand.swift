@@ -52,12 +52,24 @@ public struct ValedCommand: AsyncParsableCommand {
     }
 }
 
-/// Lets an executable in another module run the asynchronous command.
-public protocol AsyncParsableCommandRunnable {
-    mutating func runAsync() async throws
-}
-
 @available(macOS 10.15, *)
-extension ValedCommand: AsyncParsableCommandRunnable {
-    public mutating func runAsync() async throws { try await run() }
+extension ValedCommand {
+    /// Parses the command line and runs valed with `environment`; exits the
+    /// process on error. The `valed` executable and test harnesses call this.
+    /// (The generic `main()` would pick the synchronous entry point when called
+    /// from top-level code in another module.)
+    public static func runMain(environment: DaemonEnvironment = DaemonEnvironment()) async -> Never {
+        Self.environment = environment
+        do {
+            var command = try parseAsRoot()
+            if var valed = command as? ValedCommand {
+                try await valed.run()
+            } else {
+                try command.run()
+            }
+            Foundation.exit(0)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -41,6 +41,23 @@ public protocol Datapath: AnyObject, Sendable {
 
     /// Ring geometry and memory of a port, for `valectl port show`.
     func portDetails(switchName: String?, port: String) throws -> PortDetails
+
+    /// Why the datapath cannot work right now (netmap unloaded under valed's
+    /// feet), or nil when it is available.
+    func unavailability() -> String?
+
+    /// Lets go of the kernel (closes /dev/netmap, whose open descriptor holds
+    /// a reference on the module) before a module unload.
+    func suspend()
+
+    /// Opens the kernel again after `suspend` or after netmap came back.
+    func resume() throws
+}
+
+extension Datapath {
+    public func unavailability() -> String? { nil }
+    public func suspend() {}
+    public func resume() throws {}
 }
 
 /// Which datapath runs, as `valectl status` reports it.

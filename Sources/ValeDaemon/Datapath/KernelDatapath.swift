@@ -1,20 +1,51 @@
 import Foundation
 import NetmapKit
+import Synchronization
 
 /// netmap's VALE switches in the kernel, driven through NetmapKit's
 /// NIOCCTRL requests on /dev/netmap.
 public final class KernelDatapath: Datapath {
-    let control: NetmapControl
+    /// The open /dev/netmap, or nil while suspended (module reload) or gone.
+    private let openControl: Mutex<NetmapControl?>
+    private let reopen: @Sendable () throws -> NetmapControl
+    private let devicePresent: @Sendable () -> Bool
     /// Whether a netdev exists in valed's network namespace. A seam: tests
     /// running valed against a model of the kernel answer from the model.
     let netdevExists: @Sendable (String) -> Bool
     public let info: DatapathInfo
 
     public init(control: NetmapControl, reason: String,
-                netdevExists: @escaping @Sendable (String) -> Bool = { if_nametoindex($0) != 0 }) {
-        self.control = control
+                netdevExists: @escaping @Sendable (String) -> Bool = { if_nametoindex($0) != 0 },
+                devicePresent: @escaping @Sendable () -> Bool = { FileManager.default.fileExists(atPath: Netmap.devicePath) },
+                reopen: @escaping @Sendable () throws -> NetmapControl = { try NetmapControl() }) {
+        openControl = Mutex(control)
+        self.reopen = reopen
+        self.devicePresent = devicePresent
         self.netdevExists = netdevExists
         self.info = DatapathInfo(kind: .kernel, reason: reason, netmapAPIVersion: Int(Netmap.apiVersion))
+    }
+
+    /// The open control device, or an error saying why there is none.
+    var control: NetmapControl {
+        get throws {
+            if let c = openControl.withLock({ $0 }) { return c }
+            throw EngineError(.datapathFailed, unavailability() ?? "\(Netmap.devicePath) is closed while the netmap module is reloaded")
+        }
+    }
+
+    public func unavailability() -> String? {
+        devicePresent() ? nil : "netmap was unloaded: \(Netmap.devicePath) is absent (valectl module load, or modprobe netmap, brings it back)"
+    }
+
+    public func suspend() {
+        let old = openControl.withLock { c -> NetmapControl? in let o = c; c = nil; return o }
+        try? old?.close()
+    }
+
+    public func resume() throws {
+        guard openControl.withLock({ $0 }) == nil else { return }
+        let fresh = try reopen()
+        openControl.withLock { $0 = fresh }
     }
 
     public func observe() throws -> [ObservedPort] {

@@ -58,6 +58,9 @@ extension Engine {
         let previous = state.desired
         var spec = state.desired.attachments[key] ?? AttachmentSpec(switchName: switchName, interface: interface, owner: .runtime)
         spec.hostStack = hostStack
+        if !force, let problem = attachGuard?(spec, Set(observed.filter { !$0.isHostPort }.map(\.interface))) {
+            throw EngineError(.conflict, problem)
+        }
         state.desired.attachments[key] = spec
         try saveOrRevert()
         let report = await reconcileLocked(stopOnFailure: false)

@@ -30,6 +30,8 @@ public struct EngineStatus: Sendable {
     public var lastReconcile: ReconcileReport?
     public var configPath: String
     public var stateDirectory: String
+    /// Why the datapath is gone, when it is.
+    public var datapathDown: String?
 }
 
 extension Engine {
@@ -37,7 +39,8 @@ extension Engine {
         let rows = portRows()
         return EngineStatus(datapath: datapath.info, module: moduleSummary(),
                             switches: Set(rows.compactMap(\.switchName)).count, ports: rows.count,
-                            lastReconcile: lastReport, configPath: configPath, stateDirectory: store.directory)
+                            lastReconcile: lastReport, configPath: configPath, stateDirectory: store.directory,
+                            datapathDown: datapathDown)
     }
 
     /// Every port valed knows: desired ones (ok, missing or failed) and the
@@ -67,7 +70,8 @@ extension Engine {
                                  bridgeIndex: main?.bridgeIndex, portIndex: main?.portIndex, hostPortIndex: host?.portIndex,
                                  carrier: carrier[a.interface], counters: main?.counters, polling: a.polling,
                                  vnetHeaderLength: a.vnetHeaderLength)
-            if let error = errors[a.key] { row.state = error }
+            if let down = datapathDown { row.state = "gone: \(down)" }
+            else if let error = errors[a.key] { row.state = error }
             else if main == nil { row.state = existingInterfaces.contains(a.interface) || isPersistent ? "not attached" : "missing" }
             rows.append(row)
         }

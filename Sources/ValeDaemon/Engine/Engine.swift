@@ -28,8 +28,18 @@ public actor Engine {
     /// Carrier of attached NICs, as the link monitor last reported it.
     var carrier: [String: Bool] = [:]
     public private(set) var lastReport: ReconcileReport?
+    /// Why the datapath is gone (netmap unloaded under valed's feet), or nil.
+    var datapathDown: String?
     /// Extra facts for `valectl status` (module state), set by the daemon.
     var moduleSummary: @Sendable () -> String = { "not used" }
+    /// Swaps a NIC's driver for its netmap-native build (`driver: native`);
+    /// returns what it did, or nil when the native driver already runs.
+    var driverSwapper: (@Sendable (String) async throws -> String?)?
+    /// How long to wait for a NIC to return after its driver was swapped.
+    var driverSwapTimeout: Duration = .seconds(30)
+    /// A reason to refuse an attach unless forced (the native veth rule of
+    /// NETMAP-API.md 7.5), given the interfaces currently on switches.
+    var attachGuard: (@Sendable (AttachmentSpec, Set<String>) -> String?)?
 
     public init(datapath: Datapath, store: Store, configPath: String, nic: NICPreparing = NoNICPreparation(), logger: Logger) {
         self.datapath = datapath
@@ -62,6 +72,13 @@ public actor Engine {
 
     public func setModuleSummary(_ summary: @escaping @Sendable () -> String) { moduleSummary = summary }
 
+    public func setDriverSwapper(timeout: Duration = .seconds(30), _ swapper: @escaping @Sendable (String) async throws -> String?) {
+        driverSwapper = swapper
+        driverSwapTimeout = timeout
+    }
+
+    public func setAttachGuard(_ guard_: @escaping @Sendable (AttachmentSpec, Set<String>) -> String?) { attachGuard = guard_ }
+
     /// Brings the datapath to the desired state.
     @discardableResult
     public func reconcile() async -> ReconcileReport {
@@ -71,6 +88,12 @@ public actor Engine {
     /// One reconcile pass. Must be called with `lock` held.
     func reconcileLocked(stopOnFailure: Bool) async -> ReconcileReport {
         var report = ReconcileReport()
+        if let reason = datapathDown {
+            // Nothing can be applied; keep the desired state for when it returns.
+            report.failed = [(.attach(AttachmentSpec(switchName: "-", interface: "-", owner: .runtime)), reason)]
+            lastReport = report
+            return report
+        }
         refreshObserved()
         adoptObserved(into: &report)
         let steps = planner.plan(desired: state.desired, owned: state.owned, observed: observed,
@@ -108,6 +131,7 @@ public actor Engine {
 
     /// Reads the datapath's ports and which interfaces exist.
     func refreshObserved() {
+        if datapathDown != nil { observed = []; return }
         do { observed = try datapath.observe() } catch {
             logger.error("cannot list the datapath's ports: \(error)")
         }
@@ -139,7 +163,8 @@ public actor Engine {
     }
 
     /// Runs one step against the datapath and records the outcome in the store.
-    func execute(_ step: Step) async throws {
+    /// `restoringNIC: false` keeps a detached NIC's saved settings (module reload).
+    func execute(_ step: Step, restoringNIC: Bool = true) async throws {
         switch step {
         case let .createPort(spec):
             _ = try datapath.createPersistentPort(spec)
@@ -159,7 +184,7 @@ public actor Engine {
             state.owned.attachments.remove(key)
             state.owned.polling.remove(key)
             persist()
-            restoreNIC(interface)
+            if restoringNIC { restoreNIC(interface) }
             hub.publish(EngineEvent(kind: .portDetached, subject: key, detail: "detached"))
         case let .enablePolling(spec):
             guard let polling = spec.polling else { return }
@@ -178,6 +203,9 @@ public actor Engine {
     /// Prepares a NIC (saving its settings first), attaches it, then lets it
     /// settle (carrier, promiscuous re-assert).
     private func attachNIC(_ spec: AttachmentSpec) async throws {
+        if spec.driver == .native, state.desired.persistentPorts[spec.interface] == nil, let driverSwapper {
+            try await swapDriver(of: spec, driverSwapper)
+        }
         let isNIC = state.desired.persistentPorts[spec.interface] == nil && nic.isPreparable(spec.interface)
         let settings = (spec.nic ?? NICSettings()).merged(over: config.nicDefaults)
         if isNIC && state.savedNICs[spec.interface] == nil {
@@ -203,6 +231,22 @@ public actor Engine {
         }
     }
 
+    /// Runs the driver swap, then waits (bounded) for the NIC to come back:
+    /// unloading the stock driver removes its netdevs, the patched one
+    /// registers them again.
+    private func swapDriver(of spec: AttachmentSpec, _ swapper: @Sendable (String) async throws -> String?) async throws {
+        guard let done = try await swapper(spec.interface) else { return }
+        logger.notice("\(spec.interface): \(done)", metadata: ["VALED_PORT": "\(spec.key)"])
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: driverSwapTimeout)
+        while !datapath.interfaceExists(spec.interface) {
+            guard clock.now < deadline else {
+                throw EngineError(.datapathFailed, "\(spec.interface) did not come back within \(driverSwapTimeout) after its driver was swapped (\(done))")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
     /// Restores what valed changed on a NIC, if anything was saved.
     func restoreNIC(_ interface: String) {
         guard let saved = state.savedNICs[interface] else { return }
@@ -225,6 +269,13 @@ public actor Engine {
 
     /// A stream of state changes, for `valectl events`.
     public func events() -> AsyncStream<EngineEvent> { hub.subscribe() }
+
+    /// Blocks the engine's executor for good (test-only fault switch behind
+    /// `valed --test-wedge-on-sigusr1`): watchdog pings stop, as they would
+    /// if the engine were stuck for real.
+    func wedgeForTesting() {
+        while true { sleep(3600) }
+    }
 
     /// Ends every event stream (daemon shutdown).
     public func shutdown() { hub.finish() }

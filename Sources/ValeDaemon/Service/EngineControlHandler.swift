@@ -22,7 +22,7 @@ public struct EngineControlHandler: ControlHandler {
         let module = modules?.info() ?? ModuleInfo(state: .absent, reason: "the kernel datapath is not in use")
         return StatusReply(version: ValedVersion.string,
                            datapath: ValeProtocol.Datapath(kind: s.datapath.kind == .kernel ? .kernel : .userspace,
-                                                           reason: s.datapath.reason, netmapAPIVersion: s.datapath.netmapAPIVersion),
+                                                           reason: s.datapathDown ?? s.datapath.reason, netmapAPIVersion: s.datapath.netmapAPIVersion),
                            module: module, switches: s.switches, ports: s.ports,
                            lastReconcile: s.lastReconcile.map(Self.result))
     }
@@ -150,16 +150,18 @@ public struct EngineControlHandler: ControlHandler {
 
     public func moduleReload(caller: Caller) async throws -> PlanReply {
         let modules = try requireModules()
-        let attached = await engine.attachedPortNames()
-        var steps: [PlanStep] = []
-        _ = try await modules.unload(force: true, attachedPorts: attached)
-        steps.append(PlanStep(index: 0, action: "unload", object: "netmap", description: "unload netmap", status: .applied))
-        _ = try await modules.load()
-        steps.append(PlanStep(index: 1, action: "load", object: "netmap", description: "load netmap", status: .applied))
-        let report = await engine.reconcile()
-        var reply = Self.plan(report, what: "module reload")
-        reply.steps = steps + reply.steps.map { var s = $0; s.index += 2; return s }
-        return reply
+        let (steps, report) = await engine.reloadModule(
+            unload: { _ = try await modules.unload(force: true, attachedPorts: []) },
+            load: { _ = try await modules.load() })
+        let planSteps = steps.enumerated().map { i, s in
+            PlanStep(index: i, action: "module-reload", object: "netmap", description: s.description,
+                     status: s.error == nil ? .applied : .failed, error: s.error)
+        }
+        let failed = steps.contains { $0.error != nil }
+        let message = failed
+            ? "module reload stopped at: \(steps.last { $0.error != nil }?.description ?? "?"); the desired state is kept and is restored when netmap is back"
+            : "module reloaded; \(report?.summary ?? "")"
+        return PlanReply(changed: true, steps: planSteps, message: message)
     }
 
     public func monitor(_ p: MonitorParameters, caller: Caller) async throws -> AsyncThrowingStream<MonitorReply, any Error> {
