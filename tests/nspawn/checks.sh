@@ -65,21 +65,32 @@ else
 fi
 check "re-activated by the next client" state_is valed.service active
 
-# Watchdog: a process that stops sending WATCHDOG=1 is killed and restarted.
-# SIGSTOP stands in for a wedged engine (valed has no fault switch yet);
-# a runtime drop-in shortens the timeouts so this takes seconds.
+# Watchdog: an engine that stops sending WATCHDOG=1 gets valed restarted.
+# valed's test-only fault switch (--test-wedge-on-sigusr1) wedges the engine
+# on SIGUSR1 while the process keeps running; a valed without the switch is
+# frozen with SIGSTOP instead. A runtime drop-in shortens the timeouts.
 mkdir -p /run/systemd/system/valed.service.d
-printf '[Service]\nWatchdogSec=3s\nTimeoutAbortSec=2s\n' > /run/systemd/system/valed.service.d/60-watchdog-test.conf
+if grep -qa -- 'test-wedge-on-sigusr1' /usr/local/sbin/valed; then
+    wedge=engine
+    printf '[Service]\nWatchdogSec=3s\nTimeoutAbortSec=2s\nExecStart=\nExecStart=/usr/local/sbin/valed --test-wedge-on-sigusr1\n' \
+        > /run/systemd/system/valed.service.d/60-watchdog-test.conf
+else
+    wedge=process
+    printf '[Service]\nWatchdogSec=3s\nTimeoutAbortSec=2s\n' > /run/systemd/system/valed.service.d/60-watchdog-test.conf
+fi
 systemctl daemon-reload
 systemctl restart valed.service
 old_pid="$(prop valed.service MainPID)"
 restarts_before="$(prop valed.service NRestarts)"
-kill -STOP "$old_pid"
+if [[ "$wedge" == engine ]]; then kill -USR1 "$old_pid"; else kill -STOP "$old_pid"; fi
 if wait_for 60 restarts_above "$restarts_before"; then
-    pass "watchdog restarted a stuck valed"
+    pass "watchdog restarted valed with a wedged $wedge"
 else
-    fail "watchdog restarted a stuck valed" "NRestarts stayed $restarts_before"
+    fail "watchdog restarted valed with a wedged $wedge" "NRestarts stayed $restarts_before"
     kill -CONT "$old_pid" 2>/dev/null
+fi
+if [[ "$wedge" == engine ]]; then
+    check "valed logged the fault switch" sh -c "journalctl -u valed.service --no-pager | grep -q 'wedging the engine'"
 fi
 check "valed active again after the watchdog restart" wait_for 30 state_is valed.service active
 check "new process after the watchdog restart" prop_is_not valed.service MainPID "$old_pid"
