@@ -54,9 +54,12 @@ fi
 
 # 1. Binaries.
 if [[ -z "$bin_dir" ]]; then
-    echo "install.sh: building release binaries (swift build -c release)"
-    (cd "$repo" && swift build -c release --product valed && swift build -c release --product valectl)
-    bin_dir="$(cd "$repo" && swift build -c release --show-bin-path)"
+    # The Swift runtime and Foundation are linked statically: the service
+    # must not depend on where a Swift toolchain happens to be installed.
+    echo "install.sh: building release binaries (swift build -c release --static-swift-stdlib)"
+    (cd "$repo" && swift build -c release --static-swift-stdlib --product valed \
+                && swift build -c release --static-swift-stdlib --product valectl)
+    bin_dir="$(cd "$repo" && swift build -c release --static-swift-stdlib --show-bin-path)"
 fi
 for tool in valed valectl; do
     if [[ ! -x "$bin_dir/$tool" ]]; then
@@ -76,6 +79,9 @@ put() {
 
 put 0755 "$bin_dir/valed" "$PREFIX/sbin/valed"
 put 0755 "$bin_dir/valectl" "$PREFIX/bin/valectl"
+# valed serves its Varlink interface description (org.varlink.service);
+# it looks in /usr/local/share/valed and /usr/share/valed.
+put 0644 "$repo/Sources/ValeProtocol/io.valed.varlink" "$PREFIX/share/valed/io.valed.varlink"
 
 # 2. systemd units and snippets (in /usr/local/lib so /etc stays the admin's).
 unit_dir="$PREFIX/lib/systemd/system"

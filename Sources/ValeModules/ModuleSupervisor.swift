@@ -137,7 +137,7 @@ public final class ModuleSupervisor: Sendable {
 
     /// The parameters of a loaded module from `/sys/module/NAME/parameters`,
     /// with value and whether they can be changed at runtime.
-    public func parameters(of module: String = ModuleSupervisor.netmap) throws(ModuleError) -> [ModuleParameter] {
+    public func parameters(of module: String = ModuleSupervisor.netmap) throws(ModuleError) -> [KernelModuleParameter] {
         let module = Self.canonical(module)
         let dir = "/sys/module/\(module)/parameters"
         guard system.fileMode("/sys/module/\(module)") != nil else {
@@ -147,13 +147,13 @@ public final class ModuleSupervisor: Sendable {
         do { names = try system.listDirectory(dir) } catch .ENOENT { return [] } catch {
             throw ModuleError(.system, "cannot list the parameters of \(module): \(dir): \(error)", errno: error)
         }
-        var result: [ModuleParameter] = []
+        var result: [KernelModuleParameter] = []
         for name in names {
             let path = "\(dir)/\(name)"
             let mode = system.fileMode(path) ?? 0
             // Write-only parameters (mode 0200) exist; show them without a value.
             let value = (mode & 0o444 != 0) ? ((try? system.readFile(path))?.trimmingWhitespace() ?? "") : ""
-            result.append(ModuleParameter(name: name, value: value, mode: mode))
+            result.append(KernelModuleParameter(name: name, value: value, mode: mode))
         }
         return result
     }

@@ -6,7 +6,8 @@ import Logging
 /// and one field per metadata key. The keys valed uses are mapped to the
 /// documented fields: `switch` → `VALED_SWITCH`, `port` → `VALED_PORT`,
 /// `errno` → `ERRNO` (numeric, as journald expects; `EBUSY` becomes 16).
-/// Other keys become `VALED_<KEY>`.
+/// Other keys become `VALED_<KEY>`; metadata cannot overwrite `MESSAGE`,
+/// `PRIORITY` or journald's trusted fields.
 public struct JournalLogHandler: LogHandler {
     /// Where entries go (`LibsystemdJournalSink` in production).
     public let sink: any JournalSink
@@ -88,13 +89,14 @@ public struct JournalLogHandler: LogHandler {
     }
 
     /// Journal field name for a metadata key: `switch` → `VALED_SWITCH`,
-    /// `port` → `VALED_PORT`, `nic.name` → `VALED_NIC_NAME`; keys already
-    /// spelled as journal fields (`VALED_…`, upper case) pass unchanged.
+    /// `port` → `VALED_PORT`, `nic.name` → `VALED_NIC_NAME`. Keys already
+    /// spelled as valed's journal fields (`VALED_…`) pass unchanged; any
+    /// other key is prefixed, so metadata can never replace `MESSAGE`,
+    /// `PRIORITY` or a trusted `_` field.
     public static func fieldName(for key: String) -> String {
-        let isJournalName = !key.isEmpty && key.first != "_" && key.count <= 64
+        let isValedField = key.hasPrefix("VALED_") && key.count <= 64
             && key.allSatisfy { ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "_" }
-            && !(key.first!.isNumber)
-        if isJournalName { return key }
+        if isValedField { return key }
         let body = key.uppercased().map { ch -> Character in
             (ch >= "A" && ch <= "Z") || (ch >= "0" && ch <= "9") ? ch : "_"
         }

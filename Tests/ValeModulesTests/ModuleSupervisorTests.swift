@@ -158,7 +158,7 @@ struct ModuleSupervisorTests {
         let supervisor = ModuleSupervisor(catalog: catalog, system: system)
         let params = try supervisor.parameters()
         #expect(params.map(\.name) == ["admode", "buf_num", "max_bridges", "ptnet_gso"])
-        #expect(params.first { $0.name == "max_bridges" } == ModuleParameter(name: "max_bridges", value: "8", mode: 0o444))
+        #expect(params.first { $0.name == "max_bridges" } == KernelModuleParameter(name: "max_bridges", value: "8", mode: 0o444))
         #expect(params.first { $0.name == "max_bridges" }?.isWritable == false)
         #expect(params.first { $0.name == "admode" }?.isWritable == true)
         #expect(params.first { $0.name == "ptnet_gso" }?.value == "Y")

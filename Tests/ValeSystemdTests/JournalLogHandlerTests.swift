@@ -54,6 +54,8 @@ extension SystemdProcessState {
             #expect(JournalLogHandler.fieldName(for: "nic.name") == "VALED_NIC_NAME")
             #expect(JournalLogHandler.fieldName(for: "VALED_SWITCH") == "VALED_SWITCH")
             #expect(JournalLogHandler.fieldName(for: "_PID") == "VALED__PID")  // trusted fields cannot be forged
+        #expect(JournalLogHandler.fieldName(for: "MESSAGE") == "VALED_MESSAGE")
+        #expect(JournalLogHandler.fieldName(for: "PRIORITY") == "VALED_PRIORITY")
         }
 
         @Test func plainStderrLines() {
