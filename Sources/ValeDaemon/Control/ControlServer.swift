@@ -39,6 +39,7 @@ public final class ControlServer: Service, Sendable {
     private let group: any EventLoopGroup
     private let logger: Logger
     private let state = Mutex(State())
+    private let executor = ControlExecutor()
 
     /// A server for `handler`; nothing happens until `start()` or `run()`.
     public init(configuration: ControlServerConfiguration, handler: any ControlHandler,
@@ -115,7 +116,7 @@ public final class ControlServer: Service, Sendable {
         state.withLock { $0.serverChannel = serverChannel.channel }
         logger.info("control server listening", metadata: ["socket": "\(socketPath ?? "adopted socket")"])
 
-        let task = Task {
+        let task = Task(executorPreference: executor) {
             await self.acceptLoop(serverChannel, dispatcher: dispatcher, authorizer: authorizer, limit: limit)
         }
         let stopAlready = state.withLock { state in
@@ -157,7 +158,7 @@ public final class ControlServer: Service, Sendable {
         if stopping { connection.stop() }
         accepted.channel.channel.closeFuture.whenComplete { _ in connection.cancelStream() }
         let server = ControlConnection(dispatcher: dispatcher, state: connection, caller: caller, limit: limit,
-                                       logger: logger)
+                                       logger: logger, executor: executor)
         do {
             try await accepted.channel.executeThenClose { inbound, outbound in
                 try await server.serve(inbound: inbound, outbound: outbound)
