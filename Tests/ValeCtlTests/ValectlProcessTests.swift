@@ -47,7 +47,7 @@ import Glibc
         ["attach", "eth0"], ["attach", "bridge0:eth0"], ["attach", "vale0:"], ["attach", "vale0:has/slash"],
         ["attach", "vale_has_a_long_name:eth0"], ["vnet-hdr", "set", "vale0:vm1", "11"], ["frobnicate"],
         ["port", "create", "vale9"], ["list", "--timeout", "0"], ["status", "--bogus"], ["monitor", "vale0:p", "-c", "0"],
-        ["port", "create", "vm1", "--tx-slots", "5000"], ["pipe", "create", "a{b"],
+        ["port", "create", "vm1", "--tx-slots", "5000"], ["pipe", "create", "a{b"], ["nic", "show", "a/b"], ["port", "show", "vale0:"],
     ])
     func exitsTwoOnUsageErrors(_ arguments: [String]) throws {
         let result = try valectl(arguments, socket: "/nonexistent/valed.sock")
@@ -57,7 +57,7 @@ import Glibc
 
     @Test func usageErrorMessagesNameTheProblem() throws {
         let result = try valectl(["attach", "bridge0:eth0"], socket: nil)
-        #expect(result.stderr.contains("invalid switch name bridge0: switch names start with \"vale\""))
+        #expect(result.stderr.contains("invalid port name 'bridge0': switch names must start with 'vale'"))
     }
 
     @Test func exitsOneOnAnErrorReplyWithTheDaemonsSentence() async throws {

@@ -7,7 +7,7 @@ import ValeProtocol
     @Test(arguments: [
         ("vale0:eth0", true), ("vale:x", true), ("vale_lan1:vm1", true), ("valeABCDEFGHIJK:p", true),
         ("valeABCDEFGHIJKL:p", false), ("eth0", false), ("vale0", false), ("vale0:", false), ("vale-0:eth0", false),
-        ("vale0:abcdefghijklmnop", false), ("vale0:a b", false), ("vale0:p{1", false), ("vale0:eth0^", false),
+        ("vale0:abcdefghijklmnop", false), ("vale0:a b", false), ("vale0:a/b", false), ("vale0:eth0^", false), ("val0:eth0", false),
     ])
     func switchAndPortNames(_ text: String, _ valid: Bool) {
         let accepted = (try? NameRules.switchAndPort(text)) != nil
