@@ -346,3 +346,37 @@ func bindUnixSocket(_ path: String) throws -> Int32 {
     guard result == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EINVAL) }
     return fd
 }
+
+@Suite struct PeerAuthorizerTests {
+    static func status(groups: String) -> @Sendable (Int32) -> String? {
+        { _ in "Name:\tx\nGroups:\t\(groups)\n" }
+    }
+
+    @Test func rootMayAlwaysChangeState() {
+        let authorizer = PeerAuthorizer(privilegedGID: nil, readProcessStatus: Self.status(groups: ""))
+        #expect(authorizer.caller(pid: 1, uid: 0, gid: 0).mayChangeState)
+        #expect(authorizer.caller(pid: 1, uid: 1000, gid: 1000).mayChangeState == false)
+    }
+
+    @Test func primaryOrSupplementaryGroupGrantsChanges() {
+        let authorizer = PeerAuthorizer(privilegedGID: 990, readProcessStatus: Self.status(groups: "27 990"))
+        let member = authorizer.caller(pid: 7, uid: 1000, gid: 1000)
+        #expect(member.mayChangeState)
+        #expect(member.groups == [27, 990])
+        let primary = PeerAuthorizer(privilegedGID: 990, readProcessStatus: Self.status(groups: ""))
+        #expect(primary.caller(pid: 7, uid: 1000, gid: 990).mayChangeState)
+        let other = PeerAuthorizer(privilegedGID: 990, readProcessStatus: Self.status(groups: "27"))
+        #expect(other.caller(pid: 7, uid: 1000, gid: 1000).mayChangeState == false)
+    }
+
+    @Test func vanishedPeerKeepsOnlyItsPrimaryGroup() {
+        let authorizer = PeerAuthorizer(privilegedGID: 990, readProcessStatus: { _ in nil })
+        #expect(authorizer.caller(pid: 7, uid: 1000, gid: 1000).mayChangeState == false)
+        #expect(authorizer.caller(pid: 7, uid: 1000, gid: 990).mayChangeState)
+    }
+
+    @Test func groupLookupByName() {
+        #expect(PeerAuthorizer.groupID(named: "root") == 0)
+        #expect(PeerAuthorizer.groupID(named: "no-such-group-valed-test") == nil)
+    }
+}

@@ -60,3 +60,17 @@ import ValeProtocol
         #expect(reply.hasFailure)
     }
 }
+
+@Suite struct GlobalArgumentsTests {
+    @Test(arguments: [
+        (["--socket", "/s", "list"], ["list", "--socket", "/s"]),
+        (["--json", "--timeout=3", "port", "show", "vm1"], ["port", "show", "vm1", "--json", "--timeout=3"]),
+        (["list", "--json"], ["list", "--json"]),
+        (["--socket", "/s"], ["--socket", "/s"]),
+        (["--socket", "/s", "--help"], ["--socket", "/s", "--help"]),
+        (["--version"], ["--version"]),
+    ])
+    func leadingGlobalOptionsMoveBehindTheCommand(_ input: [String], _ expected: [String]) {
+        #expect(GlobalArguments.normalized(input) == expected)
+    }
+}
