@@ -380,3 +380,33 @@ func bindUnixSocket(_ path: String) throws -> Int32 {
         #expect(PeerAuthorizer.groupID(named: "no-such-group-valed-test") == nil)
     }
 }
+
+@Suite struct HostileInputTests {
+    @Test(arguments: [100_000, 400_000])
+    func deeplyNestedJSONIsRefusedWithoutHarm(_ depth: Int) async throws {
+        let harness = try await ServerHarness.start()
+        defer { Task { await harness.stop() } }
+        let client = try harness.client()
+        let text = "{\"method\":\"io.valed.Status\",\"parameters\":{\"x\":" + String(repeating: "[", count: depth)
+            + String(repeating: "]", count: depth) + "}}"
+        try client.sendRaw(Array(text.utf8) + [0])
+        let reply = try client.receive()
+        #expect(reply.error != nil)
+        #expect(try harness.client().errorName(ValedMethod.status.qualifiedName) == nil)
+    }
+
+    @Test func binaryGarbageGetsAnErrorPerMessage() async throws {
+        let harness = try await ServerHarness.start()
+        defer { Task { await harness.stop() } }
+        let client = try harness.client()
+        var bytes: [UInt8] = []
+        for seed in 0..<20 {
+            bytes += (0..<200).map { UInt8(truncatingIfNeeded: ($0 &* 31 &+ seed &* 17) | 1) } + [0]
+        }
+        try client.sendRaw(bytes)
+        for _ in 0..<20 {
+            #expect(try client.receive().error == ValedError.invalidMessage)
+        }
+        #expect(try client.errorName(ValedMethod.status.qualifiedName) == nil)
+    }
+}

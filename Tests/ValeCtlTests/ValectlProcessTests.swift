@@ -153,9 +153,12 @@ import Glibc
     @Test func eventsPrintsOneLinePerEvent() async throws {
         let harness = try await ServerHarness.start()
         defer { Task { await harness.stop() } }
+        // The fake's event stream ends after two events, as when valed
+        // stops: the connection closes and valectl exits 3.
         let result = try valectl(["events"], socket: harness.socketPath)
-        #expect(result.status == 0)
+        #expect(result.status == 3)
         #expect(result.stdout == "2026-11-25T17:00:00Z  port-state  vale0:eth0  eth0 is ok\n2026-11-25T17:00:01Z  port-state  vale0:eth1  eth1 is ok\n")
+        #expect(result.stderr.contains("valed closed the connection"))
         let json = try valectl(["events", "--json"], socket: harness.socketPath)
         let lines = json.stdout.split(separator: "\n")
         #expect(lines.count == 2)
@@ -240,10 +243,12 @@ import Glibc
         let harness = try await ServerHarness.start(privilegedGroup: .none)
         defer { Task { await harness.stop() } }
         for read in [["list"], ["status"], ["port", "show", "vale0:eth0"], ["config", "show"], ["module", "status"],
-                     ["nic", "show", "eth0"], ["pipe", "list"], ["events"]] {
+                     ["nic", "show", "eth0"], ["pipe", "list"]] {
             let result = try valectl(read, socket: harness.socketPath, prefix: asNobody())
             #expect(result.status == 0, "\(read): \(result.stderr)")
         }
+        let events = try valectl(["events"], socket: harness.socketPath, prefix: asNobody())
+        #expect(events.stdout.split(separator: "\n").count == 2, "\(events.stderr)")
         #expect(harness.handler.lastCaller?.uid == 65534)
         #expect(harness.handler.lastCaller?.mayChangeState == false)
         for change in [["attach", "vale0:eth1"], ["detach", "vale0:eth0"], ["port", "create", "vm1"], ["port", "delete", "vm1"],
@@ -279,5 +284,33 @@ import Glibc
         let primary = try valectl(["attach", "vale0:eth4"], socket: harness.socketPath,
                                   prefix: ["setpriv", "--reuid=65534", "--regid=\(group)", "--clear-groups"])
         #expect(primary.status == 0, "\(primary.stderr)")
+    }
+}
+
+@Suite struct ValectlInterruptTests {
+    @Test func ctrlCEndsAStreamCleanlyAndValedReleasesIt() async throws {
+        let handler = FakeHandler(endlessEvents: true)
+        let harness = try await ServerHarness.start(handler: handler)
+        defer { Task { await harness.stop() } }
+        let process = Process()
+        process.executableURL = TestHost.executable("valectl")
+        process.arguments = ["events", "--socket", harness.socketPath]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Both events have arrived once two lines are printed.
+        var received = Data()
+        while received.filter({ $0 == UInt8(ascii: "\n") }).count < 2 {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            received += chunk
+        }
+        #expect(String(decoding: received, as: UTF8.self).contains("vale0:eth1"))
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        try await eventually { handler.streamTerminations == 1 }
     }
 }

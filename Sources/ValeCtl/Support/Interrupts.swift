@@ -10,5 +10,12 @@ enum Interrupts {
     static func install() {
         signal(SIGINT) { _ in }
         signal(SIGTERM) { _ in }
+        // A parent may have started us with these blocked (a blocked mask
+        // survives exec): unblock them, or Ctrl-C would never arrive.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
     }
 }
