@@ -39,7 +39,7 @@ public final class ControlServer: Service, Sendable {
     private let group: any EventLoopGroup
     private let logger: Logger
     private let state = Mutex(State())
-    private let executor = ControlExecutor()
+    private let executor: ControlExecutor
 
     /// A server for `handler`; nothing happens until `start()` or `run()`.
     public init(configuration: ControlServerConfiguration, handler: any ControlHandler,
@@ -49,6 +49,7 @@ public final class ControlServer: Service, Sendable {
         self.handler = handler
         self.group = eventLoopGroup
         self.logger = logger
+        self.executor = ControlExecutor(eventLoop: eventLoopGroup.next())
     }
 
     /// The socket path when listening on a path (`nil` for an adopted socket).
