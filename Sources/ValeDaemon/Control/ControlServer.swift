@@ -80,6 +80,9 @@ public final class ControlServer: Service, Sendable {
         case .id(let gid): gid
         case .none: nil
         }
+        if case .named(let name) = configuration.privilegedGroup, privilegedGID == nil {
+            logger.notice("group \(name) does not exist: only root may change valed's state")
+        }
         let authorizer = PeerAuthorizer(privilegedGID: privilegedGID)
         let dispatcher = ControlDispatcher(handler: handler, interfaceDescription: description)
         let limit = configuration.maximumMessageSize
@@ -109,7 +112,13 @@ public final class ControlServer: Service, Sendable {
         case .path(let path):
             try UnixSocketPath.prepare(path)
             serverChannel = try await bootstrap.bind(unixDomainSocketPath: path, childChannelInitializer: initializer)
-            try UnixSocketPath.setMode(path, configuration.socketMode)
+            do {
+                try UnixSocketPath.setMode(path, configuration.socketMode)
+            } catch {
+                try? await serverChannel.channel.close()
+                unlink(path)
+                throw error
+            }
             state.withLock { $0.boundPath = path }
         case .boundSocket(let descriptor):
             serverChannel = try await bootstrap.bind(descriptor, childChannelInitializer: initializer)
