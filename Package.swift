@@ -76,6 +76,8 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "NetmapKitTests", dependencies: ["NetmapKit", "CNetmap", "NetmapKitTesting", "VALEKernelModel", "vale-kernel-model"]),
         .testTarget(name: "ValeProtocolTests", dependencies: ["ValeProtocol"]),
+        // The control server over a real socket with a fake handler, and the real valectl binary.
+        .testTarget(name: "ValeCtlTests", dependencies: ["ValeCtl", "ValeDaemon", "ValeProtocol", "TestSupport"]),
         .testTarget(name: "ValeLinkTests", dependencies: ["ValeLink", "TestSupport"]),
         .testTarget(name: "ValeModulesTests", dependencies: ["ValeModules", "TestSupport"]),
         .testTarget(name: "ValeSystemdTests", dependencies: ["ValeSystemd", "TestSupport"]),

@@ -7,7 +7,7 @@ import Glibc
 // Our own entry point instead of ValeCtl.main(): argument-parser exits 64
 // on usage errors, valectl's contract is 2 (and 1, 3 for the rest).
 do {
-    var command = try ValeCtl.parseAsRoot()
+    var command = try ValeCtl.parseAsRoot(GlobalArguments.normalized(Array(CommandLine.arguments.dropFirst())))
     try command.run()
     exit(CtlExitCode.success.rawValue)
 } catch let failure as CtlFailure {

@@ -20,7 +20,7 @@ struct EventsCommand: ParsableCommand {
     func run() throws {
         let session = try Session(options)
         try session.startStream(.events, EmptyParameters())
-        Interrupts.install()
+        session.client.interruptDescriptor = Interrupts.install()
         while let (reply, raw) = try session.next(as: EventsReply.self) {
             if options.json {
                 Output.write(try Output.compactJSON(raw.parameters ?? .emptyObject) + "\n")

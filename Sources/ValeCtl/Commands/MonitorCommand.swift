@@ -74,7 +74,7 @@ struct MonitorCommand: ParsableCommand {
         let parameters = MonitorParameters(switchName: switchName, port: port, direction: MonitorParameters.Direction(direction),
                                            zeroCopy: zeroCopy, count: count)
         try session.startStream(.monitor, parameters)
-        Interrupts.install()
+        session.client.interruptDescriptor = Interrupts.install()
         var seen = 0
         var dropped = 0
         streaming: while let (reply, raw) = try session.next(as: MonitorReply.self) {

@@ -1,70 +1,34 @@
 import ArgumentParser
+import NetmapKit
 
 /// Local checks of names before anything is sent, so that typos fail fast
-/// with exit code 2. The rules are netmap's (NETMAP-API.md section 4.3);
-/// valed checks again with the same grammar.
-///
-/// This is the one place valectl validates names: when NetmapKit's
-/// port-name parser lands, these functions call it instead.
+/// with exit code 2. They use NetmapKit's port-name grammar
+/// (NETMAP-API.md section 4), the same code valed uses.
 enum NameRules {
-    /// Longest switch name (`vale` included) and port or netdev name.
-    static let maximumLength = 15
-
-    /// Splits `SWITCH:PORT`, checking both parts.
+    /// Splits `SWITCH:PORT`, checking both parts (VALEPortName).
     static func switchAndPort(_ text: String, argument: String = "SWITCH:PORT") throws -> (switchName: String, port: String) {
         guard let colon = text.firstIndex(of: ":") else {
             throw ValidationError("\(argument) must look like vale0:eth0, not \(text)")
         }
-        let switchName = String(text[..<colon])
-        let port = String(text[text.index(after: colon)...])
-        try checkSwitch(switchName)
-        try checkPort(port, in: switchName)
-        return (switchName, port)
+        let name = try check { () throws(PortNameError) in
+            try VALEPortName(switch: String(text[..<colon]), port: String(text[text.index(after: colon)...]))
+        }
+        return (name.switchName, name.port)
     }
 
     /// A switch: `vale` plus letters, digits and `_`, 15 characters at most.
     static func checkSwitch(_ name: String) throws {
-        guard name.hasPrefix("vale") else {
-            throw ValidationError("invalid switch name \(name): switch names start with \"vale\" (vale0, vale_lan)")
-        }
-        guard name.count <= maximumLength else {
-            throw ValidationError("invalid switch name \(name): longer than \(maximumLength) characters")
-        }
-        guard name.unicodeScalars.allSatisfy(isIdentifierCharacter) else {
-            throw ValidationError("invalid switch name \(name): only letters, digits and _ are allowed")
-        }
+        try check { () throws(PortNameError) in try VALESwitchName.validate(name) }
     }
 
-    /// The port part of `SWITCH:PORT`: a netdev name or a port name.
-    static func checkPort(_ name: String, in switchName: String) throws {
-        guard !name.isEmpty else {
-            throw ValidationError("invalid port name \(switchName):: the port part after the colon is empty")
-        }
-        guard name.count <= maximumLength else {
-            throw ValidationError("invalid port name \(switchName):\(name): the port part is longer than \(maximumLength) characters")
-        }
-        if let bad = name.first(where: { " \t\n/:{}^*@".contains($0) }) {
-            throw ValidationError("invalid port name \(switchName):\(name): \"\(bad)\" is not allowed in a port name")
-        }
-    }
-
-    /// A Linux interface name: 1 to 15 characters, no `/`, `:` or blanks,
-    /// not `.` or `..`.
+    /// A Linux interface name.
     static func checkInterface(_ name: String) throws {
-        guard !name.isEmpty, name.utf8.count <= maximumLength else {
-            throw ValidationError("invalid interface name \"\(name)\": it must have 1 to \(maximumLength) characters")
-        }
-        guard name != "." && name != "..", !name.contains(where: { " \t\n/:".contains($0) }) else {
-            throw ValidationError("invalid interface name \"\(name)\": Linux interface names contain no \"/\", \":\" or blanks")
-        }
+        try check { () throws(PortNameError) in _ = try InterfaceName.validate(name) }
     }
 
     /// A persistent port (VALE_NEWIF): an interface name not starting with `vale`.
     static func checkPersistentPort(_ name: String) throws {
-        try checkInterface(name)
-        guard !name.hasPrefix("vale") else {
-            throw ValidationError("invalid port name \(name): names starting with \"vale\" are switch names to netmap")
-        }
+        try check { () throws(PortNameError) in _ = try InterfaceName.validateNewInterface(name) }
     }
 
     /// A port given to `port show`: `SWITCH:PORT` or a persistent port name.
@@ -76,14 +40,20 @@ enum NameRules {
         }
     }
 
-    /// A pipe name: letters, digits and `_` (netmap's pipe id rule).
+    /// A pipe name: letters, digits and `_` (libnetmap's pipe id rule).
     static func checkPipe(_ name: String) throws {
-        guard !name.isEmpty, name.count <= maximumLength, name.unicodeScalars.allSatisfy(isIdentifierCharacter) else {
-            throw ValidationError("invalid pipe name \"\(name)\": 1 to \(maximumLength) letters, digits or _")
+        let valid = !name.isEmpty && name.utf8.count <= 15 && name.unicodeScalars.allSatisfy {
+            ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "_"
         }
+        guard valid else { throw ValidationError("invalid pipe name '\(name)': use 1 to 15 letters, digits or '_'") }
     }
 
-    private static func isIdentifierCharacter(_ scalar: Unicode.Scalar) -> Bool {
-        (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") || (scalar >= "0" && scalar <= "9") || scalar == "_"
+    /// Runs a NetmapKit check, turning its error into a usage error.
+    private static func check<T>(_ body: () throws(PortNameError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 }

@@ -54,16 +54,16 @@ struct Session {
         client.timeout = nil
     }
 
-    /// The next reply of a stream, or `nil` after the last one.
+    /// The next reply of a stream, or `nil` when Ctrl-C interrupted the wait.
     func next<Reply: Decodable>(as: Reply.Type) throws -> (Reply, VarlinkReply)? {
         let raw: VarlinkReply
         do {
             raw = try client.receive()
         } catch VarlinkClientError.interrupted {
             return nil
-        } catch VarlinkClientError.connectionLost(_, let reason) where reason == "valed closed the connection" {
-            return nil
         } catch {
+            // valed closing a stream's connection means it stopped: exit 3,
+            // so that a script following events can tell and reconnect.
             throw CtlFailure.from(error, socket: options.socketPath)
         }
         do {

@@ -12,6 +12,9 @@ struct ControlConnection: Sendable {
     let caller: Caller
     let limit: Int
     let logger: Logger
+    /// Where the stream task runs (unstructured tasks do not inherit the
+    /// executor preference).
+    let executor: any TaskExecutor
 
     typealias Outbound = NIOAsyncChannelOutboundWriter<ByteBuffer>
 
@@ -62,7 +65,7 @@ struct ControlConnection: Sendable {
     private func stream(terminal: Data?, run: @escaping @Sendable (_ emit: @Sendable (Data) async throws -> Void) async throws -> Void,
                         outbound: Outbound) async -> Bool {
         let connection = self
-        let task = Task<Bool, Never> {
+        let task = Task<Bool, Never>(executorPreference: executor) {
             do {
                 try await run { parameters in
                     try await connection.send(parameters: parameters, continues: true, to: outbound)

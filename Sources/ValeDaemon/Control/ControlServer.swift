@@ -39,6 +39,7 @@ public final class ControlServer: Service, Sendable {
     private let group: any EventLoopGroup
     private let logger: Logger
     private let state = Mutex(State())
+    private let executor: ControlExecutor
 
     /// A server for `handler`; nothing happens until `start()` or `run()`.
     public init(configuration: ControlServerConfiguration, handler: any ControlHandler,
@@ -48,6 +49,7 @@ public final class ControlServer: Service, Sendable {
         self.handler = handler
         self.group = eventLoopGroup
         self.logger = logger
+        self.executor = ControlExecutor(eventLoop: eventLoopGroup.next())
     }
 
     /// The socket path when listening on a path (`nil` for an adopted socket).
@@ -78,6 +80,9 @@ public final class ControlServer: Service, Sendable {
         case .id(let gid): gid
         case .none: nil
         }
+        if case .named(let name) = configuration.privilegedGroup, privilegedGID == nil {
+            logger.notice("group \(name) does not exist: only root may change valed's state")
+        }
         let authorizer = PeerAuthorizer(privilegedGID: privilegedGID)
         let dispatcher = ControlDispatcher(handler: handler, interfaceDescription: description)
         let limit = configuration.maximumMessageSize
@@ -107,7 +112,13 @@ public final class ControlServer: Service, Sendable {
         case .path(let path):
             try UnixSocketPath.prepare(path)
             serverChannel = try await bootstrap.bind(unixDomainSocketPath: path, childChannelInitializer: initializer)
-            try UnixSocketPath.setMode(path, configuration.socketMode)
+            do {
+                try UnixSocketPath.setMode(path, configuration.socketMode)
+            } catch {
+                try? await serverChannel.channel.close()
+                unlink(path)
+                throw error
+            }
             state.withLock { $0.boundPath = path }
         case .boundSocket(let descriptor):
             serverChannel = try await bootstrap.bind(descriptor, childChannelInitializer: initializer)
@@ -115,7 +126,7 @@ public final class ControlServer: Service, Sendable {
         state.withLock { $0.serverChannel = serverChannel.channel }
         logger.info("control server listening", metadata: ["socket": "\(socketPath ?? "adopted socket")"])
 
-        let task = Task {
+        let task = Task(executorPreference: executor) {
             await self.acceptLoop(serverChannel, dispatcher: dispatcher, authorizer: authorizer, limit: limit)
         }
         let stopAlready = state.withLock { state in
@@ -157,7 +168,7 @@ public final class ControlServer: Service, Sendable {
         if stopping { connection.stop() }
         accepted.channel.channel.closeFuture.whenComplete { _ in connection.cancelStream() }
         let server = ControlConnection(dispatcher: dispatcher, state: connection, caller: caller, limit: limit,
-                                       logger: logger)
+                                       logger: logger, executor: executor)
         do {
             try await accepted.channel.executeThenClose { inbound, outbound in
                 try await server.serve(inbound: inbound, outbound: outbound)

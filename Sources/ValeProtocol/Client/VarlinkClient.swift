@@ -42,6 +42,11 @@ public final class VarlinkClient {
     public let path: String
     /// Timeout for connecting, sending, and each reply (`nil`: wait forever).
     public var timeout: Double?
+    /// A descriptor that becomes readable to interrupt a wait, e.g. the
+    /// read end of a pipe a signal handler writes to (the self-pipe trick:
+    /// unlike EINTR it cannot be lost when the signal arrives between two
+    /// waits). A wait then throws `.interrupted`.
+    public var interruptDescriptor: Int32?
     private var fd: Int32
     private var decoder = VarlinkFrameDecoder(maximumMessageSize: 16 * VarlinkFraming.maximumMessageSize)
 
@@ -189,14 +194,18 @@ public final class VarlinkClient {
     public func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
 
     private func wait(for events: Int16) throws(VarlinkClientError) {
-        var descriptor = pollfd(fd: fd, events: events, revents: 0)
+        var descriptors = [pollfd(fd: fd, events: events, revents: 0)]
+        if let interruptDescriptor {
+            descriptors.append(pollfd(fd: interruptDescriptor, events: Int16(POLLIN), revents: 0))
+        }
         let milliseconds = timeout.map { Int32(max(0, min($0 * 1000, Double(Int32.max)))) } ?? -1
-        let ready = poll(&descriptor, 1, milliseconds)
+        let ready = poll(&descriptors, nfds_t(descriptors.count), milliseconds)
         if ready < 0 {
             if errno == EINTR { throw .interrupted }
             throw .connectionLost(path: path, reason: Self.errnoText())
         }
         if ready == 0 { throw .timedOut(path: path, seconds: timeout ?? 0) }
+        if descriptors.count > 1 && descriptors[1].revents != 0 { throw .interrupted }
     }
 
     private static func errnoText(_ code: Int32 = errno) -> String {
