@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Synchronization
+import CLinuxSupport
 
 /// One port as the packet thread sees it.
 final class SwitchPort: Sendable {
@@ -63,11 +64,15 @@ final class SwitchDatapath: Sendable {
     /// Starts the packet thread.
     func start() {
         guard !started.exchange(true, ordering: .relaxed) else { return }
+        // Thread names are at most 15 bytes (PR_SET_NAME); `top -H`
+        // and /proc/PID/task/TID/comm show it.
+        let threadName = String("vsw-\(name)".prefix(15))
         let thread = Thread { [self] in
+            _ = clinux_set_thread_name(threadName)
             run()
             finished.signal()
         }
-        thread.name = "valeswitch-\(name)"
+        thread.name = threadName
         thread.start()
     }
 

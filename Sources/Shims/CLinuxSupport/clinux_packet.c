@@ -6,6 +6,9 @@
 #include <sys/socket.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
+
+int clinux_set_thread_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
 
 int clinux_eventfd_nonblocking(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 

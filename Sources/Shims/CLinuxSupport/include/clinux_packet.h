@@ -44,6 +44,9 @@ int clinux_packet_statistics(int fd, uint32_t *packets, uint32_t *drops);
 /* eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC): the packet thread's wakeup. */
 int clinux_eventfd_nonblocking(void);
 
+/* Names the calling thread (prctl PR_SET_NAME; at most 15 bytes kept). */
+int clinux_set_thread_name(const char *name);
+
 /* ioctl request numbers from <linux/if_tun.h> (macros built with _IOW). */
 unsigned long clinux_tunsetiff(void);
 unsigned long clinux_tunsetpersist(void);
