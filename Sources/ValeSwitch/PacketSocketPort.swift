@@ -29,6 +29,12 @@ final class PacketSocketPort: @unchecked Sendable {
     private let blockCount: Int
     private var currentBlock = 0
     private(set) var closed = false
+    /// Frames queued for one `sendmmsg`; they point into some port's receive
+    /// ring, so the queue is flushed before that block goes back to the kernel.
+    private let txFrames: UnsafeMutablePointer<UnsafeRawPointer?>
+    private let txLengths: UnsafeMutablePointer<UInt32>
+    private(set) var txQueued = 0
+    static let txCapacity = 512
 
     // <linux/if_packet.h> values; stable kernel ABI.
     static let solPacket: Int32 = 263            // SOL_PACKET
@@ -140,15 +146,17 @@ final class PacketSocketPort: @unchecked Sendable {
         self.ring = ring
         self.blockSize = blockSize
         self.blockCount = blockCount
+        txFrames = .allocate(capacity: Self.txCapacity)
+        txLengths = .allocate(capacity: Self.txCapacity)
     }
 
     /// Hands each frame of up to `maxBlocks` ready blocks to `body` (frame
-    /// bytes, timestamp seconds, nanoseconds), in ring order, then returns
-    /// the blocks to the kernel. Returns the frames seen. The bytes are only
+    /// bytes, timestamp seconds, nanoseconds), in ring order, calls
+    /// `endOfBlock` after each block and then returns the block to the kernel. Returns the frames seen. The bytes are only
     /// valid during the call: the kernel reuses the block afterwards.
     @inline(__always)
     func receive(maxBlocks: Int, _ body: (UnsafeRawBufferPointer, UInt32, UInt32) -> Void,
-                 truncated: () -> Void) -> Int {
+                 truncated: () -> Void, endOfBlock: () -> Void) -> Int {
         var frames = 0
         var blocks = 0
         var frame = clinux_tpacket_frame()
@@ -170,6 +178,7 @@ final class PacketSocketPort: @unchecked Sendable {
                 if next == 0 { break }
                 offset += Int(next)
             }
+            endOfBlock()
             clinux_tpacket3_block_release(block)
             currentBlock = (currentBlock + 1) % blockCount
             blocks += 1
@@ -180,11 +189,32 @@ final class PacketSocketPort: @unchecked Sendable {
     /// True when the next block already belongs to user space.
     var hasReadyBlock: Bool { clinux_tpacket3_block_ready(ring + currentBlock * blockSize) != 0 }
 
-    /// Sends one frame; false when the kernel refused it (ENOBUFS when the
-    /// device queue is full, ENETDOWN when the link is down, ...).
+    /// Queues one frame for the next `flush`; flushes first when the queue
+    /// is full. Returns false only when that early flush failed outright.
     @inline(__always)
-    func send(_ frame: UnsafeRawBufferPointer) -> Bool {
-        system.send(fd, frame).value != nil
+    func enqueue(_ frame: UnsafeRawBufferPointer, unsent: (UInt64, UInt64) -> Void) {
+        if txQueued == Self.txCapacity { flush(unsent: unsent) }
+        txFrames[txQueued] = frame.baseAddress
+        txLengths[txQueued] = UInt32(frame.count)
+        txQueued += 1
+    }
+
+    /// Sends the queued frames with one `sendmmsg` (a second try for a short
+    /// send: ENOBUFS while the device queue drains). Reports the frames and
+    /// bytes the kernel refused to `unsent`.
+    func flush(unsent: (UInt64, UInt64) -> Void) {
+        var sent = 0
+        var attempts = 0
+        while sent < txQueued && attempts < 2 {
+            attempts += 1
+            if let n = system.sendFrames(fd, txFrames + sent, txLengths + sent, txQueued - sent).value { sent += n }
+        }
+        if sent < txQueued {
+            var bytes: UInt64 = 0
+            for i in sent..<txQueued { bytes += UInt64(txLengths[i]) }
+            unsent(UInt64(txQueued - sent), bytes)
+        }
+        txQueued = 0
     }
 
     /// Frames the kernel dropped because the ring was full since the last call.
@@ -202,6 +232,9 @@ final class PacketSocketPort: @unchecked Sendable {
     func close() {
         guard !closed else { return }
         closed = true
+        txQueued = 0
+        txFrames.deallocate()
+        txLengths.deallocate()
         system.munmap(ring, blockSize * blockCount)
         system.close(fd)
     }

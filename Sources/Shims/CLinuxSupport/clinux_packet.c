@@ -7,6 +7,29 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/uio.h>
+
+int clinux_send_frames(int fd, const void *const *frames, const uint32_t *lengths, unsigned count) {
+    enum { CHUNK = 256 };
+    struct mmsghdr msgs[CHUNK];
+    struct iovec iov[CHUNK];
+    unsigned done = 0;
+    while (done < count) {
+        unsigned n = count - done < CHUNK ? count - done : CHUNK;
+        memset(msgs, 0, sizeof(msgs[0]) * n);
+        for (unsigned i = 0; i < n; i++) {
+            iov[i].iov_base = (void *)frames[done + i];
+            iov[i].iov_len = lengths[done + i];
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        int r = sendmmsg(fd, msgs, n, MSG_DONTWAIT);
+        if (r < 0) return done ? (int)done : -1;
+        done += (unsigned)r;
+        if ((unsigned)r < n) break;
+    }
+    return (int)done;
+}
 
 int clinux_set_thread_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
 

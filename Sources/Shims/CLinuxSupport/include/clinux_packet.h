@@ -44,6 +44,10 @@ int clinux_packet_statistics(int fd, uint32_t *packets, uint32_t *drops);
 /* eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC): the packet thread's wakeup. */
 int clinux_eventfd_nonblocking(void);
 
+/* sendmmsg(2) of `count` whole frames (frames[i], lengths[i]) with
+   MSG_DONTWAIT: one system call for a batch. Returns frames sent or -1. */
+int clinux_send_frames(int fd, const void *const *frames, const uint32_t *lengths, unsigned count);
+
 /* Names the calling thread (prctl PR_SET_NAME; at most 15 bytes kept). */
 int clinux_set_thread_name(const char *name);
 
