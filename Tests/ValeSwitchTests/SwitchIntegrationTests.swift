@@ -102,6 +102,31 @@ struct SwitchIntegrationTests {
         #expect(try topo.ping(from: 2, to: topo.ip(1)))
     }
 
+    @Test func portsComeAndGoWhileTrafficFlowsAndTheSwitchStopsCleanly() throws {
+        let topo = try Topology()
+        defer { topo.close() }
+        for _ in 0..<3 { try topo.addHost() }
+        try topo.createSwitch()
+        try topo.attach("p1"); try topo.attach("p2")
+        #expect(try topo.ping(from: 1, to: topo.ip(2)))
+        let flood = try BackgroundProcess(["ip", "netns", "exec", topo.hosts[0].name,
+                                           "ping", "-n", "-q", "-f", "-w", "5", topo.ip(2)])
+        defer { flood.stop() }
+        for _ in 0..<15 {
+            let index = try topo.attach("p3")
+            #expect(index == 2)
+            try topo.host.detach(switch: topo.switchName, port: index)
+        }
+        #expect(try topo.ping(from: 1, to: topo.ip(2)))
+        let ports = try topo.host.info(switch: topo.switchName).ports
+        #expect(ports.map(\.name) == ["p1", "p2"])
+        #expect(ports[0].counters.rxPackets > 100)
+        // Deleting the switch under load stops its thread and closes its sockets.
+        try topo.host.deleteSwitch(topo.switchName)
+        #expect(topo.host.list().isEmpty)
+        #expect(try !topo.ping(from: 1, to: topo.ip(2)))
+    }
+
     @Test func aTAPPortOpenedByAVMExchangesFramesWithANamespace() throws {
         let topo = try Topology()
         defer { topo.close() }
