@@ -109,17 +109,25 @@ echo "machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d); $RUNS runs of 
 echo "| datapath                           | 64B Mpps | 64B Gb/s | 1500B Mpps | 1500B Gb/s | TCP Gb/s |"
 echo "|------------------------------------|----------|----------|----------|----------|----------|"
 
-# (a) valed userspace switch
-ip netns exec "$SW" "$BENCH" --seconds 100000 p1 p2 >/dev/null &
-SWITCH_PID=$!
-sleep 1
-# CPU time (utime + stime, clock ticks) the idle switch uses in 5 s.
-ticks() { awk '{print $14 + $15}' /proc/"$SWITCH_PID"/stat; }
-t0=$(ticks); sleep 5; t1=$(ticks)
-IDLE_NOTE="idle: the userspace switch used $((t1 - t0)) clock ticks ($(getconf CLK_TCK)/s) of CPU in 5 s without traffic"
-measure "valed userspace (AF_PACKET v3)"
-kill "$SWITCH_PID"; wait "$SWITCH_PID" 2>/dev/null || true
-SWITCH_PID=""
+# (a) valed userspace switch, both transmit paths
+run_valed() { # label bench-flags...
+  local label=$1; shift
+  ip netns exec "$SW" "$BENCH" --seconds 100000 "$@" p1 p2 >/dev/null &
+  SWITCH_PID=$!
+  sleep 1
+  if [[ -z "${IDLE_NOTE:-}" ]]; then
+    # CPU time (utime + stime, clock ticks) the idle switch uses in 5 s.
+    ticks() { awk '{print $14 + $15}' /proc/"$SWITCH_PID"/stat; }
+    local t0 t1
+    t0=$(ticks); sleep 5; t1=$(ticks)
+    IDLE_NOTE="idle: the userspace switch used $((t1 - t0)) clock ticks ($(getconf CLK_TCK)/s) of CPU in 5 s without traffic"
+  fi
+  measure "$label"
+  kill "$SWITCH_PID"; wait "$SWITCH_PID" 2>/dev/null || true
+  SWITCH_PID=""
+}
+run_valed "valed userspace, sendmmsg" --sendmmsg
+run_valed "valed userspace, PACKET_TX_RING" --tx-ring
 
 # (b) Linux bridge
 ip -n "$SW" link add br0 type bridge
@@ -137,7 +145,7 @@ if command -v ovs-vswitchd >/dev/null && command -v ovsdb-server >/dev/null; the
   ip netns exec "$SW" ovsdb-server "$OVS_DIR/conf.db" --remote=punix:"$OVS_DIR/db.sock" \
     --unixctl="$OVS_DIR/ovsdb-server.ctl" --pidfile="$OVS_DIR/ovsdb.pid" --detach --no-chdir
   ip netns exec "$SW" ovs-vswitchd unix:"$OVS_DIR/db.sock" --unixctl="$OVS_DIR/ovs-vswitchd.ctl" \
-    --pidfile="$OVS_DIR/vswitchd.pid" --detach --no-chdir --log-file="$OVS_DIR/vswitchd.log"
+    --pidfile="$OVS_DIR/vswitchd.pid" --detach --no-chdir --log-file="$OVS_DIR/vswitchd.log" 2>/dev/null
   vsctl() { ip netns exec "$SW" ovs-vsctl --db=unix:"$OVS_DIR/db.sock" "$@"; }
   vsctl --no-wait init
   vsctl add-br br0 -- set bridge br0 datapath_type=netdev

@@ -209,7 +209,7 @@ final class SwitchDatapath: Sendable {
                         }
                         state.core.forward(frame, from: source) { destination in
                             guard let out = ports[destination] else { return false }
-                            if out.io.txQueued == 0 { pending.append(out) }
+                            if !out.io.hasPendingTransmit { pending.append(out) }
                             out.io.enqueue(frame, unsent: out.statistics.reclassifyUnsent)
                             if !out.monitors.isEmpty {
                                 var ts = timespec()

@@ -88,6 +88,7 @@ final class RecordingPacketSystem: PacketSystem {
         if case .failure(let e) = record("sendFrames(\(count))") { return .failure(e) }
         return .success(count)
     }
+    func kickTransmitRing(_ fd: Int32) -> SystemCallResult { record("kick") }
     func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> SystemCallResult { record("read") }
     func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> SystemCallResult { record("write") }
     func eventfd() -> SystemCallResult { newFD("eventfd") }

@@ -115,6 +115,7 @@ final class FakeTAPSystem: PacketSystem, @unchecked Sendable {
     func munmap(_ address: UnsafeMutableRawPointer, _ length: Int) { inner.munmap(address, length) }
     func poll(_ fds: UnsafeMutablePointer<pollfd>, _ count: Int, _ t: Int32) -> SystemCallResult { inner.poll(fds, count, t) }
     func sendFrames(_ fd: Int32, _ f: UnsafePointer<UnsafeRawPointer?>, _ l: UnsafePointer<UInt32>, _ c: Int) -> SystemCallResult { inner.sendFrames(fd, f, l, c) }
+    func kickTransmitRing(_ fd: Int32) -> SystemCallResult { inner.kickTransmitRing(fd) }
     func read(_ fd: Int32, _ b: UnsafeMutableRawBufferPointer) -> SystemCallResult { inner.read(fd, b) }
     func write(_ fd: Int32, _ b: UnsafeRawBufferPointer) -> SystemCallResult { inner.write(fd, b) }
     func eventfd() -> SystemCallResult { inner.eventfd() }

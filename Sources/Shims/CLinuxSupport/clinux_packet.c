@@ -81,6 +81,28 @@ uint32_t clinux_tpacket3_frame(const void *hdr, struct clinux_tpacket_frame *out
     return h->tp_next_offset;
 }
 
+size_t clinux_tpacket3_tx_data_offset(void) { return TPACKET_ALIGN(sizeof(struct tpacket3_hdr)); }
+
+uint32_t clinux_tpacket3_tx_status(const void *slot) {
+    return __atomic_load_n(&((const struct tpacket3_hdr *)slot)->tp_status, __ATOMIC_ACQUIRE);
+}
+
+void clinux_tpacket3_tx_submit(void *slot, uint32_t length) {
+    struct tpacket3_hdr *h = slot;
+    h->tp_len = length;
+    h->tp_snaplen = length;
+    h->tp_next_offset = 0;
+    __atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+}
+
+void clinux_tpacket3_tx_reset(void *slot) {
+    __atomic_store_n(&((struct tpacket3_hdr *)slot)->tp_status, TP_STATUS_AVAILABLE, __ATOMIC_RELEASE);
+}
+
+void clinux_tpacket_req3_fill_tx(void *req, unsigned block_size, unsigned block_count, unsigned frame_size) {
+    clinux_tpacket_req3_fill(req, block_size, block_count, frame_size, 0);
+}
+
 int clinux_packet_statistics(int fd, uint32_t *packets, uint32_t *drops) {
     struct tpacket_stats_v3 st;
     socklen_t len = sizeof(st);

@@ -37,6 +37,18 @@ uint32_t clinux_tpacket3_block_first(const void *block);
 /* Decodes the frame whose tpacket3_hdr is at `hdr`; returns tp_next_offset. */
 uint32_t clinux_tpacket3_frame(const void *hdr, struct clinux_tpacket_frame *out);
 
+/* TPACKET_V3 transmit ring (PACKET_TX_RING): fixed-size slots, each a
+   struct tpacket3_hdr followed by the frame at clinux_tpacket3_tx_data_offset(). */
+size_t clinux_tpacket3_tx_data_offset(void);
+/* tp_status of a slot, read with acquire ordering (0 = TP_STATUS_AVAILABLE). */
+uint32_t clinux_tpacket3_tx_status(const void *slot);
+/* Marks a filled slot TP_STATUS_SEND_REQUEST with release ordering. */
+void clinux_tpacket3_tx_submit(void *slot, uint32_t length);
+/* Gives a slot the kernel refused (TP_STATUS_WRONG_FORMAT) back to user space. */
+void clinux_tpacket3_tx_reset(void *slot);
+/* Fills a struct tpacket_req3 for PACKET_TX_RING (no retire timeout). */
+void clinux_tpacket_req3_fill_tx(void *req, unsigned block_size, unsigned block_count, unsigned frame_size);
+
 /* tp_packets / tp_drops of PACKET_STATISTICS for a TPACKET_V3 socket;
    reading resets the kernel counters. Returns 0 or -1 with errno. */
 int clinux_packet_statistics(int fd, uint32_t *packets, uint32_t *drops);
