@@ -127,6 +127,30 @@ struct SwitchIntegrationTests {
         #expect(try !topo.ping(from: 1, to: topo.ip(2)))
     }
 
+    @Test(arguments: [false, true])
+    func framesAboveAPortsMTUAreDroppedAndCounted(transmitRing: Bool) throws {
+        let topo = try Topology()
+        defer { topo.close() }
+        try topo.addHost(); try topo.addHost()
+        // Host 1 and the switch's p1 carry jumbo frames; p2 stays at 1500.
+        try topo.hosts[0].run(["ip", "link", "set", "eth0", "mtu", "9000"])
+        try topo.switchSide.run(["ip", "link", "set", "p1", "mtu", "9000"])
+        try topo.createSwitch(SwitchConfiguration(transmitRing: transmitRing))
+        try topo.attach("p1"); try topo.attach("p2")
+        #expect(try topo.host.info(switch: topo.switchName).ports.map(\.maxFrameSize) == [9014, 1514])
+        #expect(try topo.ping(from: 1, to: topo.ip(2)))
+        // 1472 bytes of ICMP payload: a 1514-byte frame, the most p2 takes.
+        #expect(try topo.hosts[0].run(["ping", "-n", "-q", "-c", "2", "-i", "0.2", "-W", "1", "-M", "do",
+                                       "-s", "1472", topo.ip(2)], check: false).succeeded)
+        let before = try topo.host.counters(switch: topo.switchName, port: 1)
+        let big = try topo.hosts[0].run(["ping", "-n", "-q", "-c", "3", "-i", "0.2", "-W", "1", "-M", "do",
+                                         "-s", "3000", topo.ip(2)], check: false)
+        #expect(!big.succeeded)
+        let after = try topo.host.counters(switch: topo.switchName, port: 1)
+        #expect(after.txDrops - before.txDrops == 3)
+        #expect(after.txPackets == before.txPackets)
+    }
+
     @Test func aTAPPortOpenedByAVMExchangesFramesWithANamespace() throws {
         let topo = try Topology()
         defer { topo.close() }
