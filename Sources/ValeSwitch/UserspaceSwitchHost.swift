@@ -200,8 +200,10 @@ public final class UserspaceSwitchHost: Sendable {
 
     // MARK: Monitors
 
-    /// Copies the frames of a port to `handler` (on the packet thread: hand
-    /// them off quickly) until `removeMonitor`. Used by `valectl monitor`.
+    /// Copies the frames of a port to `handler` until `removeMonitor`. Used
+    /// by `valectl monitor`. The handler runs on the packet thread while it
+    /// holds the switch: it must hand the frame off quickly (a queue, an
+    /// AsyncStream continuation) and must not call back into this host.
     public func addMonitor(switch name: String, port: Int, direction: MonitorDirection = .both,
                            handler: @escaping MonitorHandler) throws(SwitchError) -> MonitorToken {
         let target = try switchPort(name, port, what: "cannot monitor")
