@@ -95,64 +95,78 @@ tcp_run() {
   IPERF_PID=""
 }
 
-measure() { # label
-  local m64 m1500 tcp
-  m64=$(for _ in $(seq "$RUNS"); do frames_run /tmp/$tag-64.cfg; done | median)
-  m1500=$(for _ in $(seq "$RUNS"); do frames_run /tmp/$tag-1500.cfg; done | median)
-  tcp=$(for _ in $(seq "$RUNS"); do tcp_run; done | median)
-  printf "| %-34s | %8s | %8s | %8s | %8s | %8s |\n" "$1" "$m64" \
-    "$(awk -v m="$m64" 'BEGIN {printf "%.3f", m * 64 * 8 / 1000}')" "$m1500" \
-    "$(awk -v m="$m1500" 'BEGIN {printf "%.3f", m * 1518 * 8 / 1000}')" "$tcp"
-}
-
-echo "machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d); $RUNS runs of ${SECS}s, medians"
-echo "| datapath                           | 64B Mpps | 64B Gb/s | 1500B Mpps | 1500B Gb/s | TCP Gb/s |"
-echo "|------------------------------------|----------|----------|----------|----------|----------|"
-
-# (a) valed userspace switch, both transmit paths
-run_valed() { # label bench-flags...
-  local label=$1; shift
+# Datapaths: each has an up and a down function; rounds rotate through
+# them so a change in the machine's load (2 shared cores) hits all alike.
+valed_up() { # bench flags...
   ip netns exec "$SW" "$BENCH" --seconds 100000 "$@" p1 p2 >/dev/null &
   SWITCH_PID=$!
   sleep 1
-  if [[ -z "${IDLE_NOTE:-}" ]]; then
-    # CPU time (utime + stime, clock ticks) the idle switch uses in 5 s.
-    ticks() { awk '{print $14 + $15}' /proc/"$SWITCH_PID"/stat; }
-    local t0 t1
-    t0=$(ticks); sleep 5; t1=$(ticks)
-    IDLE_NOTE="idle: the userspace switch used $((t1 - t0)) clock ticks ($(getconf CLK_TCK)/s) of CPU in 5 s without traffic"
-  fi
-  measure "$label"
-  kill "$SWITCH_PID"; wait "$SWITCH_PID" 2>/dev/null || true
-  SWITCH_PID=""
 }
-run_valed "valed userspace, sendmmsg" --sendmmsg
-run_valed "valed userspace, PACKET_TX_RING" --tx-ring
-
-# (b) Linux bridge
-ip -n "$SW" link add br0 type bridge
-ip -n "$SW" link set p1 master br0
-ip -n "$SW" link set p2 master br0
-ip -n "$SW" link set br0 up
-sleep 1
-measure "Linux bridge"
-ip -n "$SW" link del br0
-
-# (c) Open vSwitch, userspace datapath, only when installed
-if command -v ovs-vswitchd >/dev/null && command -v ovsdb-server >/dev/null; then
+valed_down() { kill "$SWITCH_PID"; wait "$SWITCH_PID" 2>/dev/null || true; SWITCH_PID=""; }
+bridge_up() {
+  ip -n "$SW" link add br0 type bridge
+  ip -n "$SW" link set p1 master br0
+  ip -n "$SW" link set p2 master br0
+  ip -n "$SW" link set br0 up
+  sleep 1
+}
+bridge_down() { ip -n "$SW" link del br0; }
+vsctl() { ip netns exec "$SW" ovs-vsctl --db=unix:"$OVS_DIR/db.sock" "$@"; }
+ovs_start() {
   OVS_DIR=$(mktemp -d)
   ovsdb-tool create "$OVS_DIR/conf.db" /usr/share/openvswitch/vswitch.ovsschema
   ip netns exec "$SW" ovsdb-server "$OVS_DIR/conf.db" --remote=punix:"$OVS_DIR/db.sock" \
     --unixctl="$OVS_DIR/ovsdb-server.ctl" --pidfile="$OVS_DIR/ovsdb.pid" --detach --no-chdir
   ip netns exec "$SW" ovs-vswitchd unix:"$OVS_DIR/db.sock" --unixctl="$OVS_DIR/ovs-vswitchd.ctl" \
     --pidfile="$OVS_DIR/vswitchd.pid" --detach --no-chdir --log-file="$OVS_DIR/vswitchd.log" 2>/dev/null
-  vsctl() { ip netns exec "$SW" ovs-vsctl --db=unix:"$OVS_DIR/db.sock" "$@"; }
   vsctl --no-wait init
+}
+ovs_up() {
   vsctl add-br br0 -- set bridge br0 datapath_type=netdev
   vsctl add-port br0 p1 -- add-port br0 p2
   sleep 2
-  measure "Open vSwitch (datapath_type=netdev)"
+}
+ovs_down() { vsctl del-br br0; sleep 0.5; }
+
+NAMES=("valed userspace, sendmmsg" "valed userspace, PACKET_TX_RING" "Linux bridge")
+UPS=("valed_up --sendmmsg" "valed_up --tx-ring" "bridge_up")
+DOWNS=(valed_down valed_down bridge_down)
+if command -v ovs-vswitchd >/dev/null && command -v ovsdb-server >/dev/null; then
+  ovs_start
+  NAMES+=("Open vSwitch (datapath_type=netdev)"); UPS+=(ovs_up); DOWNS+=(ovs_down)
+  OVS_NOTE=""
 else
-  echo "| Open vSwitch (datapath_type=netdev) | not installed (apt-get install openvswitch-switch) | | | | |"
+  OVS_NOTE="Open vSwitch: not installed (apt-get install openvswitch-switch; not in install-deps)"
 fi
+
+# Idle CPU of the userspace switch: utime + stime ticks in 5 s without traffic.
+valed_up --sendmmsg
+t0=$(awk '{print $14 + $15}' /proc/"$SWITCH_PID"/stat); sleep 5
+t1=$(awk '{print $14 + $15}' /proc/"$SWITCH_PID"/stat)
+valed_down
+IDLE_NOTE="idle: the userspace switch used $((t1 - t0)) clock ticks ($(getconf CLK_TCK)/s) of CPU in 5 s without traffic"
+
+RESULTS=$(mktemp)
+for round in $(seq "$RUNS"); do
+  for i in "${!NAMES[@]}"; do
+    ${UPS[$i]}
+    printf "%s\t64\t%s\n" "$i" "$(frames_run /tmp/$tag-64.cfg)" >> "$RESULTS"
+    printf "%s\t1500\t%s\n" "$i" "$(frames_run /tmp/$tag-1500.cfg)" >> "$RESULTS"
+    printf "%s\ttcp\t%s\n" "$i" "$(tcp_run)" >> "$RESULTS"
+    ${DOWNS[$i]}
+  done
+done
+
+med() { awk -F'\t' -v i="$1" -v k="$2" '$1 == i && $2 == k {print $3}' "$RESULTS" | median; }
+echo "machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d), load $(cut -d' ' -f1-3 /proc/loadavg); $RUNS rounds of ${SECS}s, medians"
+echo "| datapath | 64B Mpps | 64B Gbit/s | 1500B Mpps | 1500B Gbit/s | TCP Gbit/s |"
+echo "|---|---|---|---|---|---|"
+for i in "${!NAMES[@]}"; do
+  m64=$(med "$i" 64); m1500=$(med "$i" 1500); tcp=$(med "$i" tcp)
+  printf "| %s | %s | %s | %s | %s | %s |\n" "${NAMES[$i]}" "$m64" \
+    "$(awk -v m="$m64" 'BEGIN {printf "%.3f", m * 64 * 8 / 1000}')" "$m1500" \
+    "$(awk -v m="$m1500" 'BEGIN {printf "%.3f", m * 1518 * 8 / 1000}')" "$tcp"
+done
+[[ -n "$OVS_NOTE" ]] && echo "$OVS_NOTE"
 echo "$IDLE_NOTE"
+rm -f "$RESULTS"
