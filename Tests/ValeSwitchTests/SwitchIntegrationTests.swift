@@ -151,6 +151,25 @@ struct SwitchIntegrationTests {
         #expect(after.txPackets == before.txPackets)
     }
 
+    @Test func aVanishedInterfaceIsListedAsGoneAndCanBeDetached() throws {
+        let topo = try Topology()
+        defer { topo.close() }
+        try topo.addHost(); try topo.addHost()
+        try topo.createSwitch()
+        try topo.attach("p1")
+        let second = try topo.attach("p2")
+        #expect(try topo.ping(from: 1, to: topo.ip(2)))
+        try topo.switchSide.run(["ip", "link", "set", "p2", "down"])
+        #expect(try topo.host.info(switch: topo.switchName).ports[1].state == .down)
+        try topo.switchSide.run(["ip", "link", "set", "p2", "up"])
+        #expect(try topo.ping(from: 1, to: topo.ip(2)), "traffic did not resume after the link came back")
+        try topo.switchSide.run(["ip", "link", "del", "p2"])
+        #expect(try topo.host.info(switch: topo.switchName).ports[1].state == .gone)
+        #expect(try !topo.ping(from: 1, to: topo.ip(2), count: 1))
+        try topo.host.detach(switch: topo.switchName, port: second)
+        #expect(try topo.host.info(switch: topo.switchName).ports.map(\.name) == ["p1"])
+    }
+
     @Test func aTAPPortOpenedByAVMExchangesFramesWithANamespace() throws {
         let topo = try Topology()
         defer { topo.close() }
