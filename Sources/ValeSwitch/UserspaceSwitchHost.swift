@@ -213,7 +213,8 @@ public final class UserspaceSwitchHost: Sendable {
     }
 
     /// Stops a monitor; nothing happens when it already ended (its port was
-    /// detached or its switch deleted).
+    /// detached or its switch deleted). A frame the packet thread was handing
+    /// over at that moment may still reach the handler once.
     public func removeMonitor(_ token: MonitorToken) {
         guard let datapath = switches.withLock({ $0[token.switchName] }), let port = datapath.port(token.port) else { return }
         port.monitors.remove(id: token.id)

@@ -84,6 +84,30 @@ struct SwitchIntegrationTests {
         topo.host.removeMonitor(token)
     }
 
+    @Test func anRxMonitorCopiesWhatAPortSendsUntilRemoved() throws {
+        let topo = try Topology()
+        defer { topo.close() }
+        try topo.addHost(); try topo.addHost()
+        try topo.createSwitch()
+        let first = try topo.attach("p1"); try topo.attach("p2")
+        let mac1 = try topo.mac(ofHost: 1)
+        let seen = Mutex<[MonitoredFrame]>([])
+        let token = try topo.host.addMonitor(switch: topo.switchName, port: first, direction: .rx) { frame in
+            seen.withLock { $0.append(frame) }
+        }
+        #expect(try topo.ping(from: 1, to: topo.ip(2), count: 3))
+        let frames = seen.withLock { $0 }
+        let echoes = frames.filter { $0.bytes.count > 34 && $0.bytes[23] == 1 && $0.bytes[34] == 8 }
+        #expect(echoes.count == 3, "expected the 3 echo requests host 1 sent")
+        #expect(frames.allSatisfy { Array($0.bytes[6..<12]) == mac1.octets && $0.direction == .rx && $0.port == first })
+        let now = Int(Date().timeIntervalSince1970)
+        #expect(frames.allSatisfy { abs($0.seconds - now) < 60 && $0.nanoseconds < 1_000_000_000 })
+        topo.host.removeMonitor(token)
+        let count = frames.count
+        #expect(try topo.ping(from: 1, to: topo.ip(2), count: 2))
+        #expect(seen.withLock { $0.count } == count)
+    }
+
     @Test func detachStopsTrafficAndAttachRestoresIt() throws {
         let topo = try Topology()
         defer { topo.close() }
