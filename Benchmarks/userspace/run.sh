@@ -128,6 +128,25 @@ ovs_up() {
 }
 ovs_down() { vsctl del-br br0; sleep 0.5; }
 
+# AF_XDP probe (C, libxdp): the alternative port type, measured without a
+# learning table; built when libxdp-dev and libbpf-dev are installed (they
+# are not in install-deps).
+PROBE=""
+if command -v cc >/dev/null && [[ -f /usr/include/xdp/xsk.h ]]; then
+  PROBE=$(mktemp -d)/afxdp-probe
+  cc -O2 -o "$PROBE" Benchmarks/userspace/afxdp-probe/afxdp_probe.c -lxdp -lbpf || PROBE=""
+fi
+afxdp_up() {
+  ip netns exec "$SW" "$PROBE" 100000 p1 p2 >/dev/null 2>&1 &
+  SWITCH_PID=$!
+  sleep 1.5
+}
+afxdp_down() {
+  kill -INT "$SWITCH_PID"; wait "$SWITCH_PID" 2>/dev/null || true; SWITCH_PID=""
+  ip -n "$SW" link set p1 xdp off 2>/dev/null || true
+  ip -n "$SW" link set p2 xdp off 2>/dev/null || true
+}
+
 NAMES=("valed userspace, sendmmsg" "valed userspace, PACKET_TX_RING" "Linux bridge")
 UPS=("valed_up --sendmmsg" "valed_up --tx-ring" "bridge_up")
 DOWNS=(valed_down valed_down bridge_down)
@@ -137,6 +156,9 @@ if command -v ovs-vswitchd >/dev/null && command -v ovsdb-server >/dev/null; the
   OVS_NOTE=""
 else
   OVS_NOTE="Open vSwitch: not installed (apt-get install openvswitch-switch; not in install-deps)"
+fi
+if [[ -n "$PROBE" ]]; then
+  NAMES+=("AF_XDP probe (C, no learning, copy mode)"); UPS+=(afxdp_up); DOWNS+=(afxdp_down)
 fi
 
 # Idle CPU of the userspace switch: utime + stime ticks in 5 s without traffic.
