@@ -79,7 +79,7 @@ frames_run() { # cfg
   ip netns exec "$H1" ping -c 1 -W 1 10.78.0.2 >/dev/null 2>&1 || true  # let a learning switch learn both MACs
   local before after
   before=$(rx_packets)
-  ip netns exec "$H1" timeout -s INT "$SECS" trafgen -q -i "$1" -o eth0 --cpu 0 >/dev/null 2>&1 || true
+  ip netns exec "$H1" timeout -s INT "$SECS" trafgen -i "$1" -o eth0 --cpu 0 >/dev/null 2>&1 || true
   sleep 0.3
   after=$(rx_packets)
   awk -v a="$after" -v b="$before" -v s="$SECS" 'BEGIN {printf "%.3f\n", (a - b) / s / 1e6}'
