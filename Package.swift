@@ -73,6 +73,9 @@ let package = Package(
             "ValeProtocol", "NetmapKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Runs a userspace switch over given interfaces for Benchmarks/userspace/run.sh.
+        .executableTarget(name: "ValeSwitchBench", dependencies: ["ValeSwitch"], path: "Benchmarks/userspace/ValeSwitchBench"),
+
         // MARK: Tests
         .testTarget(name: "NetmapKitTests", dependencies: ["NetmapKit", "CNetmap", "NetmapKitTesting", "VALEKernelModel", "vale-kernel-model"]),
         .testTarget(name: "ValeProtocolTests", dependencies: ["ValeProtocol"]),

@@ -10,6 +10,8 @@ PKGS=(
   iproute2 ethtool kmod util-linux procps
   # integration tests: real systemd in a container, traffic, captures
   systemd systemd-container iperf3 tcpdump tshark iputils-ping python3
+  # benchmarks: trafgen for the userspace datapath (Benchmarks/userspace/run.sh)
+  netsniff-ng
 )
 missing=()
 for p in "${PKGS[@]}"; do

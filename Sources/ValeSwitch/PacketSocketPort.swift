@@ -29,6 +29,22 @@ final class PacketSocketPort: @unchecked Sendable {
     private let blockCount: Int
     private var currentBlock = 0
     private(set) var closed = false
+    /// Frames queued for one `sendmmsg`; they point into some port's receive
+    /// ring, so the queue is flushed before that block goes back to the kernel.
+    private let txFrames: UnsafeMutablePointer<UnsafeRawPointer?>
+    private let txLengths: UnsafeMutablePointer<UInt32>
+    private(set) var txQueued = 0
+    static let txCapacity = 512
+    /// PACKET_TX_RING state, when the port uses one (txSlots > 0).
+    private let txRing: UnsafeMutableRawPointer
+    private let txSlots: Int
+    private var txHead = 0
+    private var txRingPending = 0
+    static let txSlotSize = 2048
+    static let txBlockSize = 1 << 16
+    static let txBlockCount = 32
+    static let packetTxRing: Int32 = 13          // PACKET_TX_RING
+    static let txDataOffset = clinux_tpacket3_tx_data_offset()
 
     // <linux/if_packet.h> values; stable kernel ABI.
     static let solPacket: Int32 = 263            // SOL_PACKET
@@ -49,7 +65,7 @@ final class PacketSocketPort: @unchecked Sendable {
 
     /// Opens `interface` in the calling thread's network namespace.
     /// `what` prefixes error sentences ("cannot attach vs0:eth1").
-    static func open(interface: String, retireTimeoutMilliseconds: Int, what: String,
+    static func open(interface: String, retireTimeoutMilliseconds: Int, transmitRing: Bool = false, what: String,
                      system: any PacketSystem) throws(SwitchError) -> PacketSocketPort {
         func fail(_ step: String, _ e: Int32) -> SwitchError {
             if e == ENODEV { return SwitchError(.noSuchInterface, "\(what): \(interface) does not exist (ENODEV)", errno: e) }
@@ -92,10 +108,23 @@ final class PacketSocketPort: @unchecked Sendable {
         }
         let ringResult = req.withUnsafeBytes { system.setsockopt(fd, solPacket, packetRxRing, $0.baseAddress!, $0.count) }
         if case .failure(let e) = ringResult { throw fail("setsockopt(PACKET_RX_RING)", e) }
-        let (mapped, mapErrno) = system.mmap(fd, blockSize * blockCount)
-        guard let ring = mapped else { throw fail("mmap of the receive ring", mapErrno) }
+        var txSize = 0
+        if transmitRing {
+            // The kernel forbids a retire timeout on a V3 transmit ring.
+            var txReq = [UInt8](repeating: 0, count: clinux_tpacket_req3_size())
+            txReq.withUnsafeMutableBytes {
+                clinux_tpacket_req3_fill_tx($0.baseAddress, UInt32(txBlockSize), UInt32(txBlockCount), UInt32(txSlotSize))
+            }
+            let r = txReq.withUnsafeBytes { system.setsockopt(fd, solPacket, packetTxRing, $0.baseAddress!, $0.count) }
+            if case .failure(let e) = r { throw fail("setsockopt(PACKET_TX_RING)", e) }
+            txSize = txBlockSize * txBlockCount
+        }
+        // One mapping holds the receive ring followed by the transmit ring.
+        let mappedSize = blockSize * blockCount + txSize
+        let (mapped, mapErrno) = system.mmap(fd, mappedSize)
+        guard let ring = mapped else { throw fail("mmap of the packet rings", mapErrno) }
         var mappedOK = false
-        defer { if !mappedOK { system.munmap(ring, blockSize * blockCount) } }
+        defer { if !mappedOK { system.munmap(ring, mappedSize) } }
 
         // Transmit straight to the driver: the switch is the only producer on
         // this socket and does its own batching; the qdisc would only add a lock.
@@ -125,11 +154,13 @@ final class PacketSocketPort: @unchecked Sendable {
         mappedOK = true
         return PacketSocketPort(interface: interface, ifindex: ifindex, fd: fd, mtu: mtu,
                                 driver: info?.driver ?? "", isTAP: info?.driver == "tun" && info?.busInfo == "tap",
-                                system: system, ring: ring, blockSize: blockSize, blockCount: blockCount)
+                                system: system, ring: ring, blockSize: blockSize, blockCount: blockCount,
+                                transmitSlots: txSize / txSlotSize)
     }
 
     private init(interface: String, ifindex: Int32, fd: Int32, mtu: Int, driver: String, isTAP: Bool,
-                 system: any PacketSystem, ring: UnsafeMutableRawPointer, blockSize: Int, blockCount: Int) {
+                 system: any PacketSystem, ring: UnsafeMutableRawPointer, blockSize: Int, blockCount: Int,
+                 transmitSlots: Int) {
         self.interface = interface
         self.ifindex = ifindex
         self.fd = fd
@@ -140,15 +171,19 @@ final class PacketSocketPort: @unchecked Sendable {
         self.ring = ring
         self.blockSize = blockSize
         self.blockCount = blockCount
+        txSlots = transmitSlots
+        txRing = ring + blockSize * blockCount
+        txFrames = .allocate(capacity: Self.txCapacity)
+        txLengths = .allocate(capacity: Self.txCapacity)
     }
 
     /// Hands each frame of up to `maxBlocks` ready blocks to `body` (frame
-    /// bytes, timestamp seconds, nanoseconds), in ring order, then returns
-    /// the blocks to the kernel. Returns the frames seen. The bytes are only
+    /// bytes, timestamp seconds, nanoseconds), in ring order, calls
+    /// `endOfBlock` after each block and then returns the block to the kernel. Returns the frames seen. The bytes are only
     /// valid during the call: the kernel reuses the block afterwards.
     @inline(__always)
     func receive(maxBlocks: Int, _ body: (UnsafeRawBufferPointer, UInt32, UInt32) -> Void,
-                 truncated: () -> Void) -> Int {
+                 truncated: () -> Void, endOfBlock: () -> Void) -> Int {
         var frames = 0
         var blocks = 0
         var frame = clinux_tpacket_frame()
@@ -170,6 +205,7 @@ final class PacketSocketPort: @unchecked Sendable {
                 if next == 0 { break }
                 offset += Int(next)
             }
+            endOfBlock()
             clinux_tpacket3_block_release(block)
             currentBlock = (currentBlock + 1) % blockCount
             blocks += 1
@@ -180,12 +216,63 @@ final class PacketSocketPort: @unchecked Sendable {
     /// True when the next block already belongs to user space.
     var hasReadyBlock: Bool { clinux_tpacket3_block_ready(ring + currentBlock * blockSize) != 0 }
 
-    /// Sends one frame; false when the kernel refused it (ENOBUFS when the
-    /// device queue is full, ENETDOWN when the link is down, ...).
+    /// Queues one frame for the next `flush`; flushes first when the queue
+    /// is full. Returns false only when that early flush failed outright.
     @inline(__always)
-    func send(_ frame: UnsafeRawBufferPointer) -> Bool {
-        system.send(fd, frame).value != nil
+    func enqueue(_ frame: UnsafeRawBufferPointer, unsent: (UInt64, UInt64) -> Void) {
+        if txSlots > 0 && frame.count <= Self.txSlotSize - Self.txDataOffset {
+            let slot = txRing + txHead * Self.txSlotSize
+            var status = clinux_tpacket3_tx_status(slot)
+            if status != 0 && status & 0x4 == 0 { // still the kernel's: send what is queued, look again
+                kick()
+                status = clinux_tpacket3_tx_status(slot)
+            }
+            if status & 0x4 != 0 { // TP_STATUS_WRONG_FORMAT: the kernel refused this slot's last frame
+                clinux_tpacket3_tx_reset(slot)
+                status = 0
+            }
+            guard status == 0 else {
+                unsent(1, UInt64(frame.count))
+                return
+            }
+            (slot + Self.txDataOffset).copyMemory(from: frame.baseAddress!, byteCount: frame.count)
+            clinux_tpacket3_tx_submit(slot, UInt32(frame.count))
+            txHead = txHead + 1 == txSlots ? 0 : txHead + 1
+            txRingPending += 1
+            return
+        }
+        if txQueued == Self.txCapacity { flush(unsent: unsent) }
+        txFrames[txQueued] = frame.baseAddress
+        txLengths[txQueued] = UInt32(frame.count)
+        txQueued += 1
     }
+
+    /// Sends the queued frames with one `sendmmsg` (a second try for a short
+    /// send: ENOBUFS while the device queue drains). Reports the frames and
+    /// bytes the kernel refused to `unsent`.
+    func flush(unsent: (UInt64, UInt64) -> Void) {
+        if txRingPending > 0 { kick() }
+        var sent = 0
+        var attempts = 0
+        while sent < txQueued && attempts < 2 {
+            attempts += 1
+            if let n = system.sendFrames(fd, txFrames + sent, txLengths + sent, txQueued - sent).value { sent += n }
+        }
+        if sent < txQueued {
+            var bytes: UInt64 = 0
+            for i in sent..<txQueued { bytes += UInt64(txLengths[i]) }
+            unsent(UInt64(txQueued - sent), bytes)
+        }
+        txQueued = 0
+    }
+
+    private func kick() {
+        _ = system.kickTransmitRing(fd)
+        txRingPending = 0
+    }
+
+    /// True when frames wait in a queue or the transmit ring for `flush`.
+    var hasPendingTransmit: Bool { txQueued > 0 || txRingPending > 0 }
 
     /// Frames the kernel dropped because the ring was full since the last call.
     func kernelDrops() -> UInt32 {
@@ -202,7 +289,10 @@ final class PacketSocketPort: @unchecked Sendable {
     func close() {
         guard !closed else { return }
         closed = true
-        system.munmap(ring, blockSize * blockCount)
+        txQueued = 0
+        txFrames.deallocate()
+        txLengths.deallocate()
+        system.munmap(ring, blockSize * blockCount + txSlots * Self.txSlotSize)
         system.close(fd)
     }
 

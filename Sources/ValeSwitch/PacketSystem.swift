@@ -33,8 +33,12 @@ public protocol PacketSystem: Sendable {
     func munmap(_ address: UnsafeMutableRawPointer, _ length: Int)
     /// `poll(2)`.
     func poll(_ fds: UnsafeMutablePointer<pollfd>, _ count: Int, _ timeoutMilliseconds: Int32) -> SystemCallResult
-    /// `send(2)` with MSG_DONTWAIT.
-    func send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> SystemCallResult
+    /// `sendmmsg(2)` with MSG_DONTWAIT of `count` frames (through
+    /// `clinux_send_frames`); the number sent, which may be short.
+    func sendFrames(_ fd: Int32, _ frames: UnsafePointer<UnsafeRawPointer?>, _ lengths: UnsafePointer<UInt32>, _ count: Int) -> SystemCallResult
+    /// `send(fd, NULL, 0, MSG_DONTWAIT)`: asks the kernel to transmit the
+    /// frames marked TP_STATUS_SEND_REQUEST in the socket's PACKET_TX_RING.
+    func kickTransmitRing(_ fd: Int32) -> SystemCallResult
     /// `read(2)`.
     func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> SystemCallResult
     /// `write(2)`.
@@ -106,8 +110,11 @@ public struct LivePacketSystem: PacketSystem {
         let r = Glibc.poll(fds, nfds_t(count), timeoutMilliseconds)
         return r < 0 ? .failure(Glibc.errno) : .success(Int(r))
     }
-    public func send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> SystemCallResult {
-        result { Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT)) }
+    public func sendFrames(_ fd: Int32, _ frames: UnsafePointer<UnsafeRawPointer?>, _ lengths: UnsafePointer<UInt32>, _ count: Int) -> SystemCallResult {
+        result { Int(clinux_send_frames(fd, frames, lengths, UInt32(count))) }
+    }
+    public func kickTransmitRing(_ fd: Int32) -> SystemCallResult {
+        result { Glibc.send(fd, nil, 0, Int32(MSG_DONTWAIT)) }
     }
     public func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> SystemCallResult {
         result { Glibc.read(fd, buffer.baseAddress, buffer.count) }

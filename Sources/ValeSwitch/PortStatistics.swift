@@ -60,6 +60,13 @@ public final class PortStatistics: Sendable {
         txBytes.add(UInt64(bytes), ordering: .relaxed)
     }
 
+    /// Frames counted as sent when queued that the kernel then refused.
+    func reclassifyUnsent(packets: UInt64, bytes: UInt64) {
+        txPackets.subtract(packets, ordering: .relaxed)
+        txBytes.subtract(bytes, ordering: .relaxed)
+        txDrops.add(packets, ordering: .relaxed)
+    }
+
     @inline(__always) func countReceiveDrops(_ n: UInt64 = 1) { rxDrops.add(n, ordering: .relaxed) }
     @inline(__always) func countSendDrop() { txDrops.add(1, ordering: .relaxed) }
 }

@@ -17,9 +17,15 @@ public struct SwitchConfiguration: Sendable, Equatable {
     /// thread sees it. Lower means less latency and more timer wakeups.
     public var retireTimeoutMilliseconds: Int
 
+    /// Transmit through a PACKET_TX_RING (frames copied into a mapped ring,
+    /// one `send` per batch) instead of `sendmmsg` of the received frames.
+    /// See docs/userspace-datapath.md for the measurements behind the default.
+    public var transmitRing: Bool
+
     /// A configuration; every argument defaults to VALE's behaviour.
     public init(tableSize: Int = 1024, agingSeconds: Int = 300, defaultMaxFrameSize: Int = 1514,
-                batchSize: Int = 1024, retireTimeoutMilliseconds: Int = 1) {
+                batchSize: Int = 1024, retireTimeoutMilliseconds: Int = 1, transmitRing: Bool = false) {
+        self.transmitRing = transmitRing
         self.tableSize = tableSize
         self.agingSeconds = agingSeconds
         self.defaultMaxFrameSize = defaultMaxFrameSize

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Synchronization
+import CLinuxSupport
 
 /// One port as the packet thread sees it.
 final class SwitchPort: Sendable {
@@ -63,11 +64,15 @@ final class SwitchDatapath: Sendable {
     /// Starts the packet thread.
     func start() {
         guard !started.exchange(true, ordering: .relaxed) else { return }
+        // Thread names are at most 15 bytes (PR_SET_NAME); `top -H`
+        // and /proc/PID/task/TID/comm show it.
+        let threadName = String("vsw-\(name)".prefix(15))
         let thread = Thread { [self] in
+            _ = clinux_set_thread_name(threadName)
             run()
             finished.signal()
         }
-        thread.name = "valeswitch-\(name)"
+        thread.name = threadName
         thread.start()
     }
 
@@ -159,6 +164,9 @@ final class SwitchDatapath: Sendable {
         var busySince: UInt64 = 0
         let clock = MonotonicSwitchClock()
         let blocksPerTurn = max(1, configuration.batchSize / 256)
+        // Ports with frames queued for sendmmsg in the current block.
+        var pending: [SwitchPort] = []
+        pending.reserveCapacity(SwitchConfiguration.maxPorts)
 
         while true {
             let (stopping, current, ports) = shared.withLock { ($0.stopping, $0.generation, $0.ports) }
@@ -201,16 +209,22 @@ final class SwitchDatapath: Sendable {
                         }
                         state.core.forward(frame, from: source) { destination in
                             guard let out = ports[destination] else { return false }
-                            let sent = out.io.send(frame)
-                            if sent && !out.monitors.isEmpty {
+                            if !out.io.hasPendingTransmit { pending.append(out) }
+                            out.io.enqueue(frame, unsent: out.statistics.reclassifyUnsent)
+                            if !out.monitors.isEmpty {
                                 var ts = timespec()
                                 clock_gettime(CLOCK_REALTIME, &ts)
                                 out.monitors.deliver(frame, direction: .tx, port: destination,
                                                      seconds: ts.tv_sec, nanoseconds: ts.tv_nsec)
                             }
-                            return sent
+                            return true
                         }
-                    }, truncated: { port.statistics.countReceiveDrops() })
+                    }, truncated: { port.statistics.countReceiveDrops() }, endOfBlock: {
+                        // The queued frames point into this block: send them
+                        // before the kernel may overwrite it.
+                        for out in pending { out.io.flush(unsent: out.statistics.reclassifyUnsent) }
+                        pending.removeAll(keepingCapacity: true)
+                    })
                 }
             }
             if received > 0 { busySince = now }

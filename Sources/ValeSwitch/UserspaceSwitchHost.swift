@@ -93,6 +93,7 @@ public final class UserspaceSwitchHost: Sendable {
         }
         let io = try PacketSocketPort.open(interface: interface,
                                            retireTimeoutMilliseconds: datapath.configuration.retireTimeoutMilliseconds,
+                                           transmitRing: datapath.configuration.transmitRing,
                                            what: what, system: system)
         let kind: PortKind = io.isTAP ? .tap : (io.driver == "veth" ? .veth : .nic)
         let frameLimit = maxFrameSize ?? (io.mtu > 0 ? io.mtu + 14 : datapath.configuration.defaultMaxFrameSize)
@@ -199,8 +200,10 @@ public final class UserspaceSwitchHost: Sendable {
 
     // MARK: Monitors
 
-    /// Copies the frames of a port to `handler` (on the packet thread: hand
-    /// them off quickly) until `removeMonitor`. Used by `valectl monitor`.
+    /// Copies the frames of a port to `handler` until `removeMonitor`. Used
+    /// by `valectl monitor`. The handler runs on the packet thread while it
+    /// holds the switch: it must hand the frame off quickly (a queue, an
+    /// AsyncStream continuation) and must not call back into this host.
     public func addMonitor(switch name: String, port: Int, direction: MonitorDirection = .both,
                            handler: @escaping MonitorHandler) throws(SwitchError) -> MonitorToken {
         let target = try switchPort(name, port, what: "cannot monitor")
@@ -210,7 +213,8 @@ public final class UserspaceSwitchHost: Sendable {
     }
 
     /// Stops a monitor; nothing happens when it already ended (its port was
-    /// detached or its switch deleted).
+    /// detached or its switch deleted). A frame the packet thread was handing
+    /// over at that moment may still reach the handler once.
     public func removeMonitor(_ token: MonitorToken) {
         guard let datapath = switches.withLock({ $0[token.switchName] }), let port = datapath.port(token.port) else { return }
         port.monitors.remove(id: token.id)

@@ -6,6 +6,32 @@
 #include <sys/socket.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/uio.h>
+
+int clinux_send_frames(int fd, const void *const *frames, const uint32_t *lengths, unsigned count) {
+    enum { CHUNK = 256 };
+    struct mmsghdr msgs[CHUNK];
+    struct iovec iov[CHUNK];
+    unsigned done = 0;
+    while (done < count) {
+        unsigned n = count - done < CHUNK ? count - done : CHUNK;
+        memset(msgs, 0, sizeof(msgs[0]) * n);
+        for (unsigned i = 0; i < n; i++) {
+            iov[i].iov_base = (void *)frames[done + i];
+            iov[i].iov_len = lengths[done + i];
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        int r = sendmmsg(fd, msgs, n, MSG_DONTWAIT);
+        if (r < 0) return done ? (int)done : -1;
+        done += (unsigned)r;
+        if ((unsigned)r < n) break;
+    }
+    return (int)done;
+}
+
+int clinux_set_thread_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
 
 int clinux_eventfd_nonblocking(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 
@@ -53,6 +79,28 @@ uint32_t clinux_tpacket3_frame(const void *hdr, struct clinux_tpacket_frame *out
     out->nsec = h->tp_nsec;
     out->pkttype = ll->sll_pkttype;
     return h->tp_next_offset;
+}
+
+size_t clinux_tpacket3_tx_data_offset(void) { return TPACKET_ALIGN(sizeof(struct tpacket3_hdr)); }
+
+uint32_t clinux_tpacket3_tx_status(const void *slot) {
+    return __atomic_load_n(&((const struct tpacket3_hdr *)slot)->tp_status, __ATOMIC_ACQUIRE);
+}
+
+void clinux_tpacket3_tx_submit(void *slot, uint32_t length) {
+    struct tpacket3_hdr *h = slot;
+    h->tp_len = length;
+    h->tp_snaplen = length;
+    h->tp_next_offset = 0;
+    __atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+}
+
+void clinux_tpacket3_tx_reset(void *slot) {
+    __atomic_store_n(&((struct tpacket3_hdr *)slot)->tp_status, TP_STATUS_AVAILABLE, __ATOMIC_RELEASE);
+}
+
+void clinux_tpacket_req3_fill_tx(void *req, unsigned block_size, unsigned block_count, unsigned frame_size) {
+    clinux_tpacket_req3_fill(req, block_size, block_count, frame_size, 0);
 }
 
 int clinux_packet_statistics(int fd, uint32_t *packets, uint32_t *drops) {

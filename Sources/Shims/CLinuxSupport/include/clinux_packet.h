@@ -37,12 +37,31 @@ uint32_t clinux_tpacket3_block_first(const void *block);
 /* Decodes the frame whose tpacket3_hdr is at `hdr`; returns tp_next_offset. */
 uint32_t clinux_tpacket3_frame(const void *hdr, struct clinux_tpacket_frame *out);
 
+/* TPACKET_V3 transmit ring (PACKET_TX_RING): fixed-size slots, each a
+   struct tpacket3_hdr followed by the frame at clinux_tpacket3_tx_data_offset(). */
+size_t clinux_tpacket3_tx_data_offset(void);
+/* tp_status of a slot, read with acquire ordering (0 = TP_STATUS_AVAILABLE). */
+uint32_t clinux_tpacket3_tx_status(const void *slot);
+/* Marks a filled slot TP_STATUS_SEND_REQUEST with release ordering. */
+void clinux_tpacket3_tx_submit(void *slot, uint32_t length);
+/* Gives a slot the kernel refused (TP_STATUS_WRONG_FORMAT) back to user space. */
+void clinux_tpacket3_tx_reset(void *slot);
+/* Fills a struct tpacket_req3 for PACKET_TX_RING (no retire timeout). */
+void clinux_tpacket_req3_fill_tx(void *req, unsigned block_size, unsigned block_count, unsigned frame_size);
+
 /* tp_packets / tp_drops of PACKET_STATISTICS for a TPACKET_V3 socket;
    reading resets the kernel counters. Returns 0 or -1 with errno. */
 int clinux_packet_statistics(int fd, uint32_t *packets, uint32_t *drops);
 
 /* eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC): the packet thread's wakeup. */
 int clinux_eventfd_nonblocking(void);
+
+/* sendmmsg(2) of `count` whole frames (frames[i], lengths[i]) with
+   MSG_DONTWAIT: one system call for a batch. Returns frames sent or -1. */
+int clinux_send_frames(int fd, const void *const *frames, const uint32_t *lengths, unsigned count);
+
+/* Names the calling thread (prctl PR_SET_NAME; at most 15 bytes kept). */
+int clinux_set_thread_name(const char *name);
 
 /* ioctl request numbers from <linux/if_tun.h> (macros built with _IOW). */
 unsigned long clinux_tunsetiff(void);

@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Userspace datapath benchmark (not a test): frames between two network
+# namespaces through (a) valed's userspace switch (ValeSwitchBench),
+# (b) the Linux bridge, (c) Open vSwitch's userspace datapath
+# (datapath_type=netdev) when ovs-vswitchd is installed (Debian's
+# openvswitch-switch; not installed by scripts/install-deps.sh).
+#
+# Generator: trafgen (Debian netsniff-ng) for 64- and 1500-byte frames
+# (counted at the receiving veth), iperf3 for TCP. Offloads are off on the
+# hosts' interfaces for every datapath (the userspace switch needs that, see
+# docs/userspace-datapath.md), so all three carry the same frames.
+#
+# Usage: Benchmarks/userspace/run.sh [RUNS] [SECONDS]   (root; defaults 3 runs of 4 s)
+set -euo pipefail
+RUNS=${1:-3}
+SECS=${2:-4}
+cd "$(dirname "$0")/../.."
+[[ $(id -u) == 0 ]] || { echo "run.sh: needs root (namespaces, veth)" >&2; exit 1; }
+command -v trafgen >/dev/null || { echo "run.sh: trafgen missing: apt-get install netsniff-ng" >&2; exit 1; }
+command -v iperf3 >/dev/null || { echo "run.sh: iperf3 missing" >&2; exit 1; }
+
+swift build -c release --product ValeSwitchBench >/dev/null
+BENCH=$(swift build -c release --show-bin-path)/ValeSwitchBench
+
+tag=vsb$$
+SW=${tag}s H1=${tag}a H2=${tag}b
+OVS_DIR=""
+cleanup() {
+  set +e
+  [[ -n "${SWITCH_PID:-}" ]] && kill "$SWITCH_PID" 2>/dev/null && wait "$SWITCH_PID" 2>/dev/null
+  [[ -n "${IPERF_PID:-}" ]] && kill "$IPERF_PID" 2>/dev/null
+  if [[ -n "$OVS_DIR" ]]; then
+    ip netns exec "$SW" ovs-appctl -t "$OVS_DIR/ovs-vswitchd.ctl" exit 2>/dev/null
+    ip netns exec "$SW" ovs-appctl -t "$OVS_DIR/ovsdb-server.ctl" exit 2>/dev/null
+    rm -rf "$OVS_DIR"
+  fi
+  for ns in "$SW" "$H1" "$H2"; do ip netns delete "$ns" 2>/dev/null; done
+  rm -f /tmp/$tag-*.cfg
+}
+trap cleanup EXIT
+
+for ns in "$SW" "$H1" "$H2"; do
+  ip netns add "$ns"
+  ip -n "$ns" link set lo up
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+n=0
+for h in "$H1" "$H2"; do
+  n=$((n + 1))
+  ip -n "$h" link add eth0 type veth peer name p$n netns "$SW"
+  ip -n "$h" link set eth0 up
+  ip -n "$SW" link set p$n up
+  ip -n "$h" addr add 10.78.0.$n/24 dev eth0
+  ip netns exec "$h" ethtool -K eth0 tx off tso off gso off >/dev/null 2>&1
+done
+MAC1=$(ip netns exec "$H1" cat /sys/class/net/eth0/address)
+MAC2=$(ip netns exec "$H2" cat /sys/class/net/eth0/address)
+# Static neighbours: no ARP needed, both directions known from the start.
+ip -n "$H1" neigh replace 10.78.0.2 lladdr "$MAC2" dev eth0 nud permanent
+ip -n "$H2" neigh replace 10.78.0.1 lladdr "$MAC1" dev eth0 nud permanent
+
+# trafgen frame: Ethernet + IPv4 + UDP to an address nobody owns, so the
+# receiver's stack drops it silently after the veth counted it.
+make_cfg() { # size-without-FCS file
+  local payload=$(( $1 - 42 ))
+  cat > "$2" <<CFG
+{ eth(da=$MAC2, sa=$MAC1, type=0x0800), ipv4(saddr=10.78.0.1, daddr=10.78.0.99, ttl=1), udp(sp=9, dp=9), fill(0x41, $payload) }
+CFG
+}
+make_cfg 60 /tmp/$tag-64.cfg      # 64 bytes on the wire with the FCS
+make_cfg 1514 /tmp/$tag-1500.cfg  # a 1500-byte IP packet
+
+rx_packets() { ip netns exec "$H2" cat /sys/class/net/eth0/statistics/rx_packets; }
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# One trafgen run: prints Mpps received by H2.
+frames_run() { # cfg
+  ip netns exec "$H1" ping -c 1 -W 1 10.78.0.2 >/dev/null 2>&1 || true  # let a learning switch learn both MACs
+  local before after
+  before=$(rx_packets)
+  ip netns exec "$H1" timeout -s INT "$SECS" trafgen -i "$1" -o eth0 --cpu 0 >/dev/null 2>&1 || true
+  sleep 0.3
+  after=$(rx_packets)
+  awk -v a="$after" -v b="$before" -v s="$SECS" 'BEGIN {printf "%.3f\n", (a - b) / s / 1e6}'
+}
+
+tcp_run() {
+  ip netns exec "$H2" iperf3 -s -1 >/dev/null 2>&1 &
+  IPERF_PID=$!
+  sleep 0.5
+  ip netns exec "$H1" iperf3 -c 10.78.0.2 -t "$SECS" -J 2>/dev/null |
+    python3 -c 'import json,sys; print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))' || echo 0
+  wait "$IPERF_PID" 2>/dev/null || true
+  IPERF_PID=""
+}
+
+# Datapaths: each has an up and a down function; rounds rotate through
+# them so a change in the machine's load (2 shared cores) hits all alike.
+valed_up() { # bench flags...
+  ip netns exec "$SW" "$BENCH" --seconds 100000 "$@" p1 p2 >/dev/null &
+  SWITCH_PID=$!
+  sleep 1
+}
+valed_down() { kill "$SWITCH_PID"; wait "$SWITCH_PID" 2>/dev/null || true; SWITCH_PID=""; }
+bridge_up() {
+  ip -n "$SW" link add br0 type bridge
+  ip -n "$SW" link set p1 master br0
+  ip -n "$SW" link set p2 master br0
+  ip -n "$SW" link set br0 up
+  sleep 1
+}
+bridge_down() { ip -n "$SW" link del br0; }
+vsctl() { ip netns exec "$SW" ovs-vsctl --db=unix:"$OVS_DIR/db.sock" "$@"; }
+ovs_start() {
+  OVS_DIR=$(mktemp -d)
+  ovsdb-tool create "$OVS_DIR/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+  ip netns exec "$SW" ovsdb-server "$OVS_DIR/conf.db" --remote=punix:"$OVS_DIR/db.sock" \
+    --unixctl="$OVS_DIR/ovsdb-server.ctl" --pidfile="$OVS_DIR/ovsdb.pid" --detach --no-chdir
+  ip netns exec "$SW" ovs-vswitchd unix:"$OVS_DIR/db.sock" --unixctl="$OVS_DIR/ovs-vswitchd.ctl" \
+    --pidfile="$OVS_DIR/vswitchd.pid" --detach --no-chdir --log-file="$OVS_DIR/vswitchd.log" 2>/dev/null
+  vsctl --no-wait init
+}
+ovs_up() {
+  vsctl add-br br0 -- set bridge br0 datapath_type=netdev
+  vsctl add-port br0 p1 -- add-port br0 p2
+  sleep 2
+}
+ovs_down() { vsctl del-br br0; sleep 0.5; }
+
+# AF_XDP probe (C, libxdp): the alternative port type, measured without a
+# learning table; built when libxdp-dev and libbpf-dev are installed (they
+# are not in install-deps).
+PROBE=""
+if command -v cc >/dev/null && [[ -f /usr/include/xdp/xsk.h ]]; then
+  PROBE=$(mktemp -d)/afxdp-probe
+  cc -O2 -o "$PROBE" Benchmarks/userspace/afxdp-probe/afxdp_probe.c -lxdp -lbpf || PROBE=""
+fi
+afxdp_up() {
+  ip netns exec "$SW" "$PROBE" 100000 p1 p2 >/dev/null 2>&1 &
+  SWITCH_PID=$!
+  sleep 1.5
+}
+afxdp_down() {
+  kill -INT "$SWITCH_PID"; wait "$SWITCH_PID" 2>/dev/null || true; SWITCH_PID=""
+  ip -n "$SW" link set p1 xdp off 2>/dev/null || true
+  ip -n "$SW" link set p2 xdp off 2>/dev/null || true
+}
+
+NAMES=("valed userspace, sendmmsg" "valed userspace, PACKET_TX_RING" "Linux bridge")
+UPS=("valed_up --sendmmsg" "valed_up --tx-ring" "bridge_up")
+DOWNS=(valed_down valed_down bridge_down)
+if command -v ovs-vswitchd >/dev/null && command -v ovsdb-server >/dev/null; then
+  ovs_start
+  NAMES+=("Open vSwitch (datapath_type=netdev)"); UPS+=(ovs_up); DOWNS+=(ovs_down)
+  OVS_NOTE=""
+else
+  OVS_NOTE="Open vSwitch: not installed (apt-get install openvswitch-switch; not in install-deps)"
+fi
+if [[ -n "$PROBE" ]]; then
+  NAMES+=("AF_XDP probe (C, no learning, copy mode)"); UPS+=(afxdp_up); DOWNS+=(afxdp_down)
+fi
+
+# Idle CPU of the userspace switch: utime + stime ticks in 5 s without traffic.
+valed_up --sendmmsg
+t0=$(awk '{print $14 + $15}' /proc/"$SWITCH_PID"/stat); sleep 5
+t1=$(awk '{print $14 + $15}' /proc/"$SWITCH_PID"/stat)
+valed_down
+IDLE_NOTE="idle: the userspace switch used $((t1 - t0)) clock ticks ($(getconf CLK_TCK)/s) of CPU in 5 s without traffic"
+
+RESULTS=$(mktemp)
+for round in $(seq "$RUNS"); do
+  for i in "${!NAMES[@]}"; do
+    ${UPS[$i]}
+    printf "%s\t64\t%s\n" "$i" "$(frames_run /tmp/$tag-64.cfg)" >> "$RESULTS"
+    printf "%s\t1500\t%s\n" "$i" "$(frames_run /tmp/$tag-1500.cfg)" >> "$RESULTS"
+    printf "%s\ttcp\t%s\n" "$i" "$(tcp_run)" >> "$RESULTS"
+    ${DOWNS[$i]}
+  done
+done
+
+med() { awk -F'\t' -v i="$1" -v k="$2" '$1 == i && $2 == k {print $3}' "$RESULTS" | median; }
+echo "machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d), load $(cut -d' ' -f1-3 /proc/loadavg); $RUNS rounds of ${SECS}s, medians"
+echo "| datapath | 64B Mpps | 64B Gbit/s | 1500B Mpps | 1500B Gbit/s | TCP Gbit/s |"
+echo "|---|---|---|---|---|---|"
+for i in "${!NAMES[@]}"; do
+  m64=$(med "$i" 64); m1500=$(med "$i" 1500); tcp=$(med "$i" tcp)
+  printf "| %s | %s | %s | %s | %s | %s |\n" "${NAMES[$i]}" "$m64" \
+    "$(awk -v m="$m64" 'BEGIN {printf "%.3f", m * 64 * 8 / 1000}')" "$m1500" \
+    "$(awk -v m="$m1500" 'BEGIN {printf "%.3f", m * 1518 * 8 / 1000}')" "$tcp"
+done
+[[ -n "$OVS_NOTE" ]] && echo "$OVS_NOTE"
+echo "$IDLE_NOTE"
+rm -f "$RESULTS"

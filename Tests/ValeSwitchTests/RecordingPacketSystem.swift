@@ -1,0 +1,96 @@
+import Synchronization
+import CLinuxSupport
+@testable import ValeSwitch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A `PacketSystem` that records every call as a line of text and fails
+/// the calls whose line starts with a key of `failures` with that errno.
+final class RecordingPacketSystem: PacketSystem {
+    private let state = Mutex<(calls: [String], failures: [String: Int32], nextFD: Int32)>(([], [:], 100))
+
+    init(failing failures: [String: Int32] = [:]) {
+        state.withLock { $0.failures = failures }
+    }
+
+    var calls: [String] { state.withLock { $0.calls } }
+
+    private func record(_ line: String) -> SystemCallResult {
+        state.withLock { s in
+            s.calls.append(line)
+            if let e = s.failures.first(where: { line.hasPrefix($0.key) })?.value { return .failure(e) }
+            return .success(0)
+        }
+    }
+
+    private func newFD(_ line: String) -> SystemCallResult {
+        if case .failure(let e) = record(line) { return .failure(e) }
+        return state.withLock { s in s.nextFD += 1; return .success(Int(s.nextFD)) }
+    }
+
+    private static func name(_ req: UnsafeRawPointer) -> String {
+        String(cString: req.assumingMemoryBound(to: CChar.self))
+    }
+
+    func socket(_ domain: Int32, _ type: Int32, _ proto: Int32) -> SystemCallResult {
+        newFD("socket(\(domain))")
+    }
+    func setsockopt(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: UnsafeRawPointer, _ length: Int) -> SystemCallResult {
+        let shown = length == 4 ? "=\(value.load(as: Int32.self))" : "[\(length)]"
+        return record("setsockopt(\(level),\(name)\(shown))")
+    }
+    func getsockoptInt(_ fd: Int32, _ level: Int32, _ name: Int32) -> SystemCallResult { record("getsockopt(\(level),\(name))") }
+    func bind(_ fd: Int32, _ address: UnsafeRawPointer, _ length: Int) -> SystemCallResult {
+        record("bind(ifindex=\(address.load(fromByteOffset: 4, as: Int32.self)))")
+    }
+    func ioctl(_ fd: Int32, _ request: UInt, _ argument: UnsafeMutableRawPointer) -> SystemCallResult {
+        let label: String
+        switch request {
+        case 0x8933: label = "SIOCGIFINDEX"
+        case 0x8921: label = "SIOCGIFMTU"
+        case 0x8922: label = "SIOCSIFMTU"
+        case 0x8913: label = "SIOCGIFFLAGS"
+        case 0x8914: label = "SIOCSIFFLAGS"
+        case 0x8946: label = "SIOCETHTOOL"
+        case clinux_tunsetiff(): label = "TUNSETIFF"
+        default: label = "ioctl(\(request))"
+        }
+        let r = record("\(label)(\(Self.name(argument)))")
+        if case .success = r, request == 0x8933 { argument.storeBytes(of: Int32(7), toByteOffset: 16, as: Int32.self) }
+        if case .success = r, request == 0x8921 { argument.storeBytes(of: Int32(1500), toByteOffset: 16, as: Int32.self) }
+        return r
+    }
+    func ioctl(_ fd: Int32, _ request: UInt, integer: Int32) -> SystemCallResult {
+        let label: String
+        switch request {
+        case clinux_tunsetpersist(): label = "TUNSETPERSIST"
+        case clinux_tunsetowner(): label = "TUNSETOWNER"
+        case clinux_tunsetgroup(): label = "TUNSETGROUP"
+        default: label = "ioctl(\(request))"
+        }
+        return record("\(label)(\(integer))")
+    }
+    func open(_ path: String, _ flags: Int32) -> SystemCallResult { newFD("open(\(path))") }
+    func close(_ fd: Int32) { _ = record("close") }
+    func mmap(_ fd: Int32, _ length: Int) -> (UnsafeMutableRawPointer?, Int32) {
+        if case .failure(let e) = record("mmap(\(length))") { return (nil, e) }
+        let p = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 4096)
+        p.initializeMemory(as: UInt8.self, repeating: 0, count: length)
+        return (p, 0)
+    }
+    func munmap(_ address: UnsafeMutableRawPointer, _ length: Int) {
+        _ = record("munmap")
+        address.deallocate()
+    }
+    func poll(_ fds: UnsafeMutablePointer<pollfd>, _ count: Int, _ timeoutMilliseconds: Int32) -> SystemCallResult { record("poll") }
+    func sendFrames(_ fd: Int32, _ frames: UnsafePointer<UnsafeRawPointer?>, _ lengths: UnsafePointer<UInt32>, _ count: Int) -> SystemCallResult {
+        if case .failure(let e) = record("sendFrames(\(count))") { return .failure(e) }
+        return .success(count)
+    }
+    func kickTransmitRing(_ fd: Int32) -> SystemCallResult { record("kick") }
+    func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> SystemCallResult { record("read") }
+    func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> SystemCallResult { record("write") }
+    func eventfd() -> SystemCallResult { newFD("eventfd") }
+    func packetStatistics(_ fd: Int32) -> (packets: UInt32, drops: UInt32)? { nil }
+}

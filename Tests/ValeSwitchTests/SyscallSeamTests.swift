@@ -1,0 +1,123 @@
+import Testing
+@testable import ValeSwitch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The exact system calls behind attach and TAP management, and the
+/// sentences failures become, through the recording seam.
+@Suite("System calls through the seam")
+struct SyscallSeamTests {
+    @Test func openingAPortMakesTheTPacketV3CallsInOrder() throws {
+        let system = RecordingPacketSystem()
+        let port = try PacketSocketPort.open(interface: "eth1", retireTimeoutMilliseconds: 1,
+                                             what: "cannot attach vale0:eth1", system: system)
+        #expect(port.ifindex == 7)
+        #expect(port.mtu == 1500)
+        port.close()
+        #expect(system.calls == [
+            "socket(17)",                       // AF_PACKET, protocol 0 until bind
+            "SIOCGIFINDEX(eth1)",
+            "SIOCGIFMTU(eth1)",
+            "SIOCETHTOOL(eth1)",
+            "setsockopt(263,10=2)",              // PACKET_VERSION = TPACKET_V3
+            "setsockopt(263,5[28])",             // PACKET_RX_RING, struct tpacket_req3
+            "mmap(\(PacketSocketPort.defaultBlockSize * PacketSocketPort.defaultBlockCount))",
+            "setsockopt(263,20=1)",              // PACKET_QDISC_BYPASS
+            "setsockopt(263,23=1)",              // PACKET_IGNORE_OUTGOING
+            "setsockopt(263,1[16])",             // PACKET_ADD_MEMBERSHIP promiscuous
+            "bind(ifindex=7)",
+            "munmap", "close",
+        ])
+    }
+
+    @Test func aMissingInterfaceIsNamedAndNothingLeaks() {
+        let system = RecordingPacketSystem(failing: ["SIOCGIFINDEX": ENODEV])
+        #expect {
+            _ = try PacketSocketPort.open(interface: "eth9", retireTimeoutMilliseconds: 1,
+                                          what: "cannot attach vale0:eth9", system: system)
+        } throws: { error in
+            (error as? SwitchError)?.message == "cannot attach vale0:eth9: eth9 does not exist (ENODEV)"
+        }
+        #expect(system.calls.last == "close")
+    }
+
+    @Test func aFailedBindUnmapsTheRingAndClosesTheSocket() {
+        let system = RecordingPacketSystem(failing: ["bind": EBUSY])
+        #expect {
+            _ = try PacketSocketPort.open(interface: "eth1", retireTimeoutMilliseconds: 1,
+                                          what: "cannot attach vale0:eth1", system: system)
+        } throws: { error in
+            let e = error as? SwitchError
+            return e?.code == .busy && e?.message == "cannot attach vale0:eth1: bind failed: Device or resource busy (EBUSY)"
+        }
+        #expect(Array(system.calls.suffix(2)) == ["munmap", "close"])
+    }
+
+    @Test func olderKernelsWithoutIgnoreOutgoingStillAttach() throws {
+        let system = RecordingPacketSystem(failing: ["setsockopt(263,23": ENOPROTOOPT])
+        let port = try PacketSocketPort.open(interface: "eth1", retireTimeoutMilliseconds: 1,
+                                             what: "cannot attach vale0:eth1", system: system)
+        port.close()
+        #expect(system.calls.contains("bind(ifindex=7)"))
+    }
+
+    @Test func creatingATAPSetsOwnerGroupPersistenceMTUAndUp() throws {
+        // The first SIOCGIFINDEX (does it exist?) fails: a new device.
+        let system = RecordingPacketSystem(failing: ["SIOCGIFINDEX(vm1)": ENODEV])
+        let result = try TAPDevice(system: system).create("vm1", owner: 1000, group: 100, mtu: 9000)
+        #expect(result == .created)
+        #expect(system.calls == [
+            "socket(2)", "SIOCGIFINDEX(vm1)", "close",
+            "open(/dev/net/tun)", "TUNSETIFF(vm1)", "TUNSETOWNER(1000)", "TUNSETGROUP(100)", "TUNSETPERSIST(1)", "close",
+            "socket(2)", "SIOCSIFMTU(vm1)", "SIOCGIFFLAGS(vm1)", "SIOCSIFFLAGS(vm1)", "close",
+        ])
+    }
+
+    @Test func aTAPAVMHoldsIsAdoptedAsItIs() throws {
+        let system = FakeTAPSystem(busy: true)
+        #expect(try TAPDevice(system: system).create("vm1", owner: 1000, group: nil, mtu: nil) == .adopted)
+        #expect(!system.calls.contains { $0.hasPrefix("TUNSETOWNER") })
+    }
+
+    @Test func switchNamesFollowVALE() {
+        #expect(throws: SwitchError.self) { try UserspaceSwitchHost.validateSwitchName("vale-0") }
+        #expect(throws: SwitchError.self) { try UserspaceSwitchHost.validateSwitchName("") }
+        #expect(throws: SwitchError.self) { try UserspaceSwitchHost.validateSwitchName("a_name_that_is_too_long") }
+        #expect(throws: Never.self) { try UserspaceSwitchHost.validateSwitchName("vale_0") }
+        #expect(throws: SwitchError.self) { try validateInterfaceName("eth0:1", what: "interface") }
+    }
+}
+
+/// A TAP that exists and answers ETHTOOL_GDRVINFO like tun's TAP; TUNSETIFF
+/// fails with EBUSY when `busy` (a VM holds the queue).
+final class FakeTAPSystem: PacketSystem, @unchecked Sendable {
+    let inner: RecordingPacketSystem
+    init(busy: Bool) { inner = RecordingPacketSystem(failing: busy ? ["TUNSETIFF": EBUSY] : [:]) }
+    var calls: [String] { inner.calls }
+    func socket(_ d: Int32, _ t: Int32, _ p: Int32) -> SystemCallResult { inner.socket(d, t, p) }
+    func setsockopt(_ fd: Int32, _ l: Int32, _ n: Int32, _ v: UnsafeRawPointer, _ len: Int) -> SystemCallResult { inner.setsockopt(fd, l, n, v, len) }
+    func getsockoptInt(_ fd: Int32, _ l: Int32, _ n: Int32) -> SystemCallResult { inner.getsockoptInt(fd, l, n) }
+    func bind(_ fd: Int32, _ a: UnsafeRawPointer, _ len: Int) -> SystemCallResult { inner.bind(fd, a, len) }
+    func ioctl(_ fd: Int32, _ request: UInt, _ argument: UnsafeMutableRawPointer) -> SystemCallResult {
+        let r = inner.ioctl(fd, request, argument)
+        if request == 0x8946, case .success = r {
+            let info = argument.load(fromByteOffset: 16, as: UnsafeMutableRawPointer.self)
+            for (i, b) in "tun".utf8.enumerated() { info.storeBytes(of: b, toByteOffset: 4 + i, as: UInt8.self) }
+            for (i, b) in "tap".utf8.enumerated() { info.storeBytes(of: b, toByteOffset: 100 + i, as: UInt8.self) }
+        }
+        return r
+    }
+    func ioctl(_ fd: Int32, _ request: UInt, integer: Int32) -> SystemCallResult { inner.ioctl(fd, request, integer: integer) }
+    func open(_ path: String, _ flags: Int32) -> SystemCallResult { inner.open(path, flags) }
+    func close(_ fd: Int32) { inner.close(fd) }
+    func mmap(_ fd: Int32, _ length: Int) -> (UnsafeMutableRawPointer?, Int32) { inner.mmap(fd, length) }
+    func munmap(_ address: UnsafeMutableRawPointer, _ length: Int) { inner.munmap(address, length) }
+    func poll(_ fds: UnsafeMutablePointer<pollfd>, _ count: Int, _ t: Int32) -> SystemCallResult { inner.poll(fds, count, t) }
+    func sendFrames(_ fd: Int32, _ f: UnsafePointer<UnsafeRawPointer?>, _ l: UnsafePointer<UInt32>, _ c: Int) -> SystemCallResult { inner.sendFrames(fd, f, l, c) }
+    func kickTransmitRing(_ fd: Int32) -> SystemCallResult { inner.kickTransmitRing(fd) }
+    func read(_ fd: Int32, _ b: UnsafeMutableRawBufferPointer) -> SystemCallResult { inner.read(fd, b) }
+    func write(_ fd: Int32, _ b: UnsafeRawBufferPointer) -> SystemCallResult { inner.write(fd, b) }
+    func eventfd() -> SystemCallResult { inner.eventfd() }
+    func packetStatistics(_ fd: Int32) -> (packets: UInt32, drops: UInt32)? { nil }
+}
