@@ -57,7 +57,9 @@ public struct KernelMonitor: MonitorProviding {
         let (stream, continuation) = AsyncThrowingStream<MonitorReply, any Error>.makeStream(bufferingPolicy: .bufferingNewest(Self.queueLimit))
         let stop = StopFlag()
         continuation.onTermination = { _ in stop.set() }
-        let reader = MonitorReader(port: PortTransfer(port), target: target, direction: p.direction, limit: p.count,
+        // The kernel adds both direction flags to a zero-copy monitor (2.2.3),
+        // so its frames are told apart by NS_TXMON whatever was asked.
+        let reader = MonitorReader(port: PortTransfer(port), target: target, direction: p.zeroCopy ? .both : p.direction, limit: p.count,
                                    pollTimeout: pollTimeoutMilliseconds, stop: stop, continuation: continuation)
         let thread = Thread { reader.run() }
         thread.name = "valed-monitor \(target)"
