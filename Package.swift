@@ -73,6 +73,11 @@ let package = Package(
             "ValeProtocol", "NetmapKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // `vale-pktgen`: packet generator/receiver for one netmap port (benchmarks).
+        .executableTarget(name: "vale-pktgen", dependencies: [
+            "NetmapKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/ValePktgen"),
+
         // MARK: Tests
         .testTarget(name: "NetmapKitTests", dependencies: ["NetmapKit", "CNetmap", "NetmapKitTesting", "VALEKernelModel", "vale-kernel-model"]),
         .testTarget(name: "ValeProtocolTests", dependencies: ["ValeProtocol"]),
@@ -80,6 +85,7 @@ let package = Package(
         .testTarget(name: "ValeModulesTests", dependencies: ["ValeModules", "TestSupport"]),
         .testTarget(name: "ValeSystemdTests", dependencies: ["ValeSystemd", "TestSupport"]),
         .testTarget(name: "ValeSwitchTests", dependencies: ["ValeSwitch", "TestSupport"]),
+        .testTarget(name: "ValePktgenTests", dependencies: ["vale-pktgen", "NetmapKit", "NetmapKitTesting"]),
         .testTarget(name: "ValeDaemonTests", dependencies: ["ValeDaemon", "TestSupport", "NetmapKit", "NetmapKitTesting", "VALEKernelModel"]),
         // NetmapKit's seam for unit tests: records calls with their bytes, injects errnos.
         .target(name: "NetmapKitTesting", dependencies: ["NetmapKit", "CNetmap"], path: "Tests/NetmapKitTesting"),
