@@ -27,22 +27,22 @@ struct PktgenCommand: ParsableCommand {
 
     enum Function: String, ExpressibleByArgument { case tx, rx }
 
-    @Option(name: [.short, .customLong("interface")], help: ArgumentHelp("The port (netmap portspec, e.g. vale0:a, netmap:eth0, p0}0).", valueName: "portspec"))
+    @Option(name: [.customShort("i"), .customLong("interface")], help: ArgumentHelp("The port (netmap portspec, e.g. vale0:a, netmap:eth0, p0}0).", valueName: "portspec"))
     var interface: String
 
-    @Option(name: [.short, .customLong("function")], help: "tx or rx.")
+    @Option(name: [.customShort("f"), .customLong("function")], help: "tx or rx.")
     var function: Function
 
-    @Option(name: [.short, .customLong("count")], help: "Stop after this many frames (default: until Ctrl-C or --duration).")
+    @Option(name: [.customShort("n"), .customLong("count")], help: "Stop after this many frames (default: until Ctrl-C or --duration).")
     var count: Int?
 
-    @Option(name: [.short, .customLong("length")], help: "Frame length in bytes without FCS (minimum 60).")
+    @Option(name: [.customShort("l"), .customLong("length")], help: "Frame length in bytes without FCS (minimum 60).")
     var length: Int = 60
 
-    @Option(name: [.short, .customLong("batch")], help: "Slots per sync at most.")
+    @Option(name: [.customShort("b"), .customLong("batch")], help: "Slots per sync at most.")
     var batch: Int = 512
 
-    @Option(name: [.short, .customLong("duration")], help: "Stop after this many seconds.")
+    @Option(name: [.customShort("d"), .customLong("duration")], help: "Stop after this many seconds.")
     var duration: Double?
 
     @Option(name: .customLong("src-mac")) var sourceMAC = "02:00:00:00:00:01"
