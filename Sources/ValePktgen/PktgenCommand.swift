@@ -28,7 +28,12 @@ struct PktgenCommand: ParsableCommand {
     enum Function: String, ExpressibleByArgument { case tx, rx }
 
     @Option(name: [.customShort("i"), .customLong("interface")], help: ArgumentHelp("The port (netmap portspec, e.g. vale0:a, netmap:eth0, p0}0).", valueName: "portspec"))
-    var interface: String
+    var interface: String?
+
+    @Option(name: .customLong("fd"), help: ArgumentHelp(
+        "Use this inherited descriptor, already registered to a port (valectl pipe open ... -- vale-pktgen --fd 3); the region size and netmap_if offset come from VALED_PIPE_MEMSIZE and VALED_PIPE_IF_OFFSET.",
+        valueName: "n"))
+    var descriptor: Int32?
 
     @Option(name: [.customShort("f"), .customLong("function")], help: "tx or rx.")
     var function: Function
@@ -51,6 +56,7 @@ struct PktgenCommand: ParsableCommand {
     @Option(name: .customLong("dst-ip")) var destinationIP = "10.1.0.1"
 
     func validate() throws {
+        if (interface == nil) == (descriptor == nil) { throw ValidationError("give either -i PORTSPEC or --fd N") }
         if let count, count < 1 { throw ValidationError("--count must be 1 or more") }
         if !(FrameTemplate.minimumLength...65535).contains(length) { throw ValidationError("--length must be between 60 and 65535") }
         if batch < 1 { throw ValidationError("--batch must be 1 or more") }
@@ -64,10 +70,8 @@ struct PktgenCommand: ParsableCommand {
     }
 
     func run() throws {
-        let name: PortName
-        do { name = try PortName.parse(interface) } catch { throw ValidationError("\(error)") }
-        let port: NetmapPort
-        do { port = try NetmapPort(name) } catch { throw PktgenFailure("\(error)") }
+        let port = try openPort()
+        let label = port.name
         defer { port.close() }
         signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
@@ -85,7 +89,25 @@ struct PktgenCommand: ParsableCommand {
             do { stats = try pump.receive(count: count, shouldStop: shouldStop) } catch { throw PktgenFailure("\(error)") }
         }
         let elapsed = start.duration(to: .now)
-        print(Self.summary(stats, function: function, port: interface, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+        print(Self.summary(stats, function: function, port: label, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+    }
+
+    /// The port from -i (open + REGISTER + mmap) or from --fd (mmap only).
+    func openPort() throws -> NetmapPort {
+        if let interface {
+            let name: PortName
+            do { name = try PortName.parse(interface) } catch { throw ValidationError("\(error)") }
+            do { return try NetmapPort(name) } catch { throw PktgenFailure("\(error)") }
+        }
+        let environment = ProcessInfo.processInfo.environment
+        guard let size = environment["VALED_PIPE_MEMSIZE"].flatMap(UInt64.init),
+              let offset = environment["VALED_PIPE_IF_OFFSET"].flatMap(UInt64.init) else {
+            throw PktgenFailure("--fd needs VALED_PIPE_MEMSIZE and VALED_PIPE_IF_OFFSET in the environment (valectl pipe open sets them)")
+        }
+        let name = environment["VALED_PIPE_PORT"] ?? "fd \(descriptor!)"
+        do { return try NetmapPort(adopting: descriptor!, name: name, memorySize: size, interfaceOffset: offset) } catch {
+            throw PktgenFailure("\(error)")
+        }
     }
 
     static func summary(_ s: PumpStatistics, function: Function, port: String, seconds: Double) -> String {

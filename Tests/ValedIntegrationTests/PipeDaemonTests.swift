@@ -70,10 +70,11 @@ import Glibc
         #expect(writer.succeeded, "\(writer.stderr)")
         // ... process 2 reads it from the slave end.
         let reader = try d.daemon.valectl(["pipe", "open", "p1", "--end", "slave", "--",
-                                           "sh", "-c", "dd bs=256 count=1 <&3 2>/dev/null; echo; echo \"$VALED_PIPE_PORT $VALED_PIPE_END $VALED_PIPE_FD\""])
+                                           "sh", "-c", "dd bs=256 count=1 <&3 2>/dev/null; echo; echo \"$VALED_PIPE_PORT $VALED_PIPE_END $VALED_PIPE_FD size=$VALED_PIPE_MEMSIZE\""])
         #expect(reader.succeeded, "\(reader.stderr)")
         #expect(reader.stdout.contains("hello-through-the-pipe"))
         #expect(reader.stdout.contains("p1}0 slave 3"))
+        #expect(reader.stdout.range(of: #"size=[1-9][0-9]*"#, options: .regularExpression) != nil, "the region size reaches COMMAND")
 
         // An unprivileged client (uid 65534, no groups) gets an error and no descriptor.
         let refused = try d.daemon.valectl(["pipe", "open", "p1", "--end", "master", "--", "sh", "-c", "echo ran"], asUser: "65534")
@@ -86,6 +87,7 @@ import Glibc
         let (fd, reply) = try PipeEndClient.open(name: "p1", end: .master, socketPath: socket)
         defer { close(fd) }
         #expect(reply.portName == "p1{0")
+        #expect(reply.memorySize > 0, "the client learns the region size to map")
         var info = stat()
         #expect(fstat(fd, &info) == 0)
         #expect(info.st_mode & S_IFMT == S_IFSOCK)

@@ -97,13 +97,15 @@ struct PipeOpenCommand: ParsableCommand {
             valed passes the pipe end over its descriptor socket (the control socket \
             path plus ".fd") to callers that may change state (root or the valed group); \
             valectl puts it on descriptor 3 and replaces itself with COMMAND, which finds \
-            VALED_PIPE_FD=3, VALED_PIPE (the name), VALED_PIPE_END and VALED_PIPE_PORT \
-            (the netmap port name, e.g. p0{0) in its environment. The descriptor is a \
-            /dev/netmap descriptor already registered to the pipe end: map it and use \
-            its rings, no NIOCCTRL and no rights on /dev/netmap needed.
+            VALED_PIPE_FD=3, VALED_PIPE (the name), VALED_PIPE_END, VALED_PIPE_PORT \
+            (the netmap port name, e.g. p0{0), VALED_PIPE_MEMSIZE and VALED_PIPE_IF_OFFSET \
+            in its environment. The descriptor is a /dev/netmap descriptor already \
+            registered to the pipe end: mmap VALED_PIPE_MEMSIZE bytes of it, find the \
+            netmap_if at VALED_PIPE_IF_OFFSET and use the rings; no NIOCCTRL and no \
+            rights on /dev/netmap are needed (vale-pktgen --fd 3 does exactly this).
 
             Examples:
-              valectl pipe open p0 --end master -- pkt-gen-like-app
+              valectl pipe open p0 --end master -- vale-pktgen --fd 3 -f tx
               valectl pipe open p0 --end slave -- sh -c 'exec my-receiver --fd 3'
             """)
 
@@ -147,6 +149,8 @@ struct PipeOpenCommand: ParsableCommand {
         setenv("VALED_PIPE", received.reply.name, 1)
         setenv("VALED_PIPE_END", received.reply.end.rawValue, 1)
         setenv("VALED_PIPE_PORT", received.reply.portName, 1)
+        setenv("VALED_PIPE_MEMSIZE", String(received.reply.memorySize), 1)
+        setenv("VALED_PIPE_IF_OFFSET", String(received.reply.interfaceOffset), 1)
         var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         execvp(command[0], &argv)
         throw CtlFailure(.operationFailed, "cannot run \(command[0]): \(String(cString: strerror(errno)))")

@@ -217,7 +217,9 @@ public final class PipeRegistry: PipeProviding, Sendable {
             }
             held.holders.append(Holder(end: end, pid: caller.pid, uid: caller.uid))
             pipes[name] = held
-            return .success((fd, PipeOpenReply(name: name, end: end, portName: Self.portName(name, end), slots: held.slots)))
+            let registration = (end == .master ? held.master : held.slave).registration
+            return .success((fd, PipeOpenReply(name: name, end: end, portName: Self.portName(name, end), slots: held.slots,
+                                               memorySize: Int(registration.memorySize), interfaceOffset: Int(registration.interfaceOffset))))
         }
         return try result.get()
     }

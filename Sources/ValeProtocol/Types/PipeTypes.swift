@@ -88,11 +88,17 @@ public struct PipeOpenReply: Sendable, Hashable, Codable {
     public var portName: String
     /// Slots per ring.
     public var slots: Int
+    /// `nr_memsize` of the end's REGISTER: the bytes to mmap.
+    public var memorySize: Int
+    /// `nr_offset` of the end's REGISTER: where its `netmap_if` lies in the region.
+    public var interfaceOffset: Int
 
-    public init(name: String, end: PipeEnd, portName: String, slots: Int) {
+    public init(name: String, end: PipeEnd, portName: String, slots: Int, memorySize: Int, interfaceOffset: Int) {
         self.name = name
         self.end = end
         self.portName = portName
         self.slots = slots
+        self.memorySize = memorySize
+        self.interfaceOffset = interfaceOffset
     }
 }
