@@ -10,5 +10,13 @@ enum Interrupts {
     static func install() {
         signal(SIGINT) { _ in }
         signal(SIGTERM) { _ in }
+        // A parent may have started valectl with these signals blocked (the
+        // mask is inherited across exec); then Ctrl-C would stay pending and
+        // never end the stream.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 }
