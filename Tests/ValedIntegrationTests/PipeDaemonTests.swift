@@ -107,6 +107,19 @@ import Glibc
         }
     }
 
+    @Test func aSilentClientDelaysNoOneElse() throws {
+        let d = try ModelDaemon(nics: [])
+        try d.daemon.start()
+        #expect(try d.daemon.valectl(["pipe", "create", "p2"]).succeeded)
+        let socket = PipeEndClient.descriptorSocket(forControlSocket: d.daemon.socketPath)
+        // Connected, sends nothing (valed would wait 5 s for it).
+        let silent = try VarlinkClient(path: socket, timeout: 5)
+        _ = silent
+        let (fd, reply) = try PipeEndClient.open(name: "p2", end: .slave, socketPath: socket, timeout: 3)
+        close(fd)
+        #expect(reply.portName == "p2}0")
+    }
+
     @Test func theUserspaceDatapathRefusesPipesWithAClearError() throws {
         let daemon = try DaemonProcess(executable: "valed", arguments: ["--datapath", "userspace"])
         defer { daemon.cleanUp() }

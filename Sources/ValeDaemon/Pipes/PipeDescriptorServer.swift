@@ -8,7 +8,8 @@ import ValeProtocol
 /// 0666): hands pipe ends to authorized local clients as file descriptors
 /// (SCM_RIGHTS), so applications can use pipes without rights on
 /// `/dev/netmap`. SwiftNIO cannot send descriptors on stream channels, so
-/// this is a plain accept loop on its own thread.
+/// this is a plain accept loop on its own thread, with one short-lived
+/// thread per client.
 ///
 /// Protocol: the client connects and sends one Varlink call
 /// `io.valed.PipeOpen {"name": ..., "end": "master"|"slave"}` (JSON, NUL
@@ -25,6 +26,10 @@ public final class PipeDescriptorServer: Sendable {
     let authorizer: PeerAuthorizer
     let logger: Logger
     private let listener = Mutex<Int32>(-1)
+    /// Clients being served now.
+    private let active = Atomic<Int>(0)
+    /// Clients served at once at most.
+    static let maximumClients = 32
     /// How long one client may take to send its call.
     static let clientTimeoutSeconds = 5
     static let maximumCallSize = 64 * 1024
@@ -97,12 +102,24 @@ public final class PipeDescriptorServer: Sendable {
                 usleep(100_000)
                 continue
             }
-            serve(client)
-            Glibc.close(client)
+            // One thread per client, so a client that connects and stays
+            // silent delays no one; past the limit, new clients are dropped.
+            guard active.add(1, ordering: .relaxed).newValue <= Self.maximumClients else {
+                active.subtract(1, ordering: .relaxed)
+                Glibc.close(client)
+                continue
+            }
+            let worker = Thread { [self] in
+                serve(client)
+                Glibc.close(client)
+                active.subtract(1, ordering: .relaxed)
+            }
+            worker.name = "valed-pipe-fd-client"
+            worker.start()
         }
     }
 
-    /// Answers one client on `client`.
+    /// Answers one client on `client` (its own thread).
     func serve(_ client: Int32) {
         var timeout = timeval(tv_sec: Self.clientTimeoutSeconds, tv_usec: 0)
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
