@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 ssize_t clinux_send_with_fd(int sock, const void *buf, size_t len, int fd) {
@@ -74,4 +75,8 @@ int clinux_peer_credentials(int sock, int *pid, unsigned int *uid, unsigned int 
 
 int clinux_accept_cloexec(int sock) {
     return accept4(sock, NULL, NULL, SOCK_CLOEXEC);
+}
+
+int clinux_dup_cloexec(int fd) {
+    return fcntl(fd, F_DUPFD_CLOEXEC, 0);
 }

@@ -133,6 +133,7 @@ public final class PipeDescriptorServer: Sendable {
         let outcome = answer(readCall(client), caller: caller)
         switch outcome {
         case .success(let (fd, reply, parameters)):
+            defer { Glibc.close(fd) }
             if !self.reply(client, .success(reply), fd: fd) {
                 registry.release(name: parameters.name, end: parameters.end, pid: caller.pid)
             } else {

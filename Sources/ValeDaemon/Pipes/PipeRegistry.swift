@@ -1,3 +1,4 @@
+import CLinuxSupport
 import Foundation
 import Logging
 import NetmapKit
@@ -196,9 +197,11 @@ public final class PipeRegistry: PipeProviding, Sendable {
         for held in all.values { Self.close(held) }
     }
 
-    /// The descriptor to hand `caller` for `end` of pipe `name`, recording
-    /// the caller as its holder. One living holder per end: two processes
-    /// on one set of rings would corrupt each other's indices.
+    /// A duplicate of the descriptor to hand `caller` for `end` of pipe
+    /// `name` (the caller closes it after sending), recording the caller as
+    /// its holder. Duplicated under the lock so a concurrent `delete` can
+    /// never let a reused descriptor number go out. One living holder per
+    /// end: two processes on one set of rings would corrupt each other's indices.
     public func descriptor(name: String, end: PipeEnd, for caller: Caller) throws(VarlinkError) -> (Int32, PipeOpenReply) {
         let result = pipes.withLock { pipes -> Result<(Int32, PipeOpenReply), VarlinkError> in
             guard var held = pipes[name] else {
@@ -215,10 +218,14 @@ public final class PipeRegistry: PipeProviding, Sendable {
             case (.socketPairStandIns, .master): held.standIns!.0
             case (.socketPairStandIns, .slave): held.standIns!.1
             }
+            let duplicate = clinux_dup_cloexec(fd)
+            guard duplicate >= 0 else {
+                return .failure(.failed("cannot open the \(end.rawValue) end of pipe \(name): dup: \(String(cString: strerror(errno)))"))
+            }
             held.holders.append(Holder(end: end, pid: caller.pid, uid: caller.uid))
             pipes[name] = held
             let registration = (end == .master ? held.master : held.slave).registration
-            return .success((fd, PipeOpenReply(name: name, end: end, portName: Self.portName(name, end), slots: held.slots,
+            return .success((duplicate, PipeOpenReply(name: name, end: end, portName: Self.portName(name, end), slots: held.slots,
                                                memorySize: Int(registration.memorySize), interfaceOffset: Int(registration.interfaceOffset))))
         }
         return try result.get()

@@ -25,4 +25,7 @@ int clinux_peer_credentials(int sock, int *pid, unsigned int *uid, unsigned int 
 /* accept4(2) with SOCK_CLOEXEC (glibc declares accept4 only under _GNU_SOURCE). */
 int clinux_accept_cloexec(int sock);
 
+/* fcntl(fd, F_DUPFD_CLOEXEC, 0): a close-on-exec duplicate (fcntl is variadic). */
+int clinux_dup_cloexec(int fd);
+
 #endif
