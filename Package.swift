@@ -46,7 +46,7 @@ let package = Package(
         // netmap ABI, syscall seam, typed control requests, port names, rings.
         .target(name: "NetmapKit", dependencies: ["CNetmap"]),
         // The Varlink wire format and valed's interface: shared by valed and valectl.
-        .target(name: "ValeProtocol", resources: [.copy("io.valed.varlink")]),
+        .target(name: "ValeProtocol", dependencies: ["CLinuxSupport"], resources: [.copy("io.valed.varlink")]),
         // NIC state over netlink (libnl-3): flags, ethtool features, carrier, events.
         .target(name: "ValeLink", dependencies: ["CNetlink", "CNetlinkRoute", "CNetlinkGenl", "CLinuxUAPI", "CLinuxSupport"]),
         // netmap module and patched drivers (libkmod, /sys/module).
@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "ValeSwitch", dependencies: ["CLinuxUAPI", "CLinuxSupport"]),
         // The daemon: engine, store, config, control server, datapaths.
         .target(name: "ValeDaemon", dependencies: [
-            "NetmapKit", "ValeProtocol", "ValeLink", "ValeModules", "ValeSystemd", "ValeSwitch",
+            "NetmapKit", "ValeProtocol", "ValeLink", "ValeModules", "ValeSystemd", "ValeSwitch", "CLinuxSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -75,6 +75,10 @@ let package = Package(
 
         // Runs a userspace switch over given interfaces for Benchmarks/userspace/run.sh.
         .executableTarget(name: "ValeSwitchBench", dependencies: ["ValeSwitch"], path: "Benchmarks/userspace/ValeSwitchBench"),
+        // `vale-pktgen`: packet generator/receiver for one netmap port (benchmarks).
+        .executableTarget(name: "vale-pktgen", dependencies: [
+            "NetmapKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/ValePktgen"),
 
         // MARK: Tests
         .testTarget(name: "NetmapKitTests", dependencies: ["NetmapKit", "CNetmap", "NetmapKitTesting", "VALEKernelModel", "vale-kernel-model"]),
@@ -85,7 +89,8 @@ let package = Package(
         .testTarget(name: "ValeModulesTests", dependencies: ["ValeModules", "TestSupport"]),
         .testTarget(name: "ValeSystemdTests", dependencies: ["ValeSystemd", "TestSupport"]),
         .testTarget(name: "ValeSwitchTests", dependencies: ["ValeSwitch", "TestSupport"]),
-        .testTarget(name: "ValeDaemonTests", dependencies: ["ValeDaemon", "ValeProtocol", "TestSupport"]),
+        .testTarget(name: "ValePktgenTests", dependencies: ["vale-pktgen", "NetmapKit", "NetmapKitTesting"]),
+        .testTarget(name: "ValeDaemonTests", dependencies: ["ValeDaemon", "ValeProtocol", "TestSupport", "NetmapKit", "NetmapKitTesting", "VALEKernelModel"]),
         // NetmapKit's seam for unit tests: records calls with their bytes, injects errnos.
         .target(name: "NetmapKitTesting", dependencies: ["NetmapKit", "CNetmap"], path: "Tests/NetmapKitTesting"),
         // A model of the kernel's VALE semantics behind the same seam, optionally file-backed.

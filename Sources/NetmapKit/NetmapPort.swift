@@ -38,18 +38,40 @@ public final class NetmapPort {
     }
 
     /// Opens the raw port name `name` with `request`.
-    public init(_ name: String, request: RegisterRequest = RegisterRequest(), devicePath: String = Netmap.devicePath,
-                systemCalls: any NetmapSystemCalls = LiveNetmapSystemCalls()) throws(NetmapError) {
-        self.name = name
-        self.systemCalls = systemCalls
+    public convenience init(_ name: String, request: RegisterRequest = RegisterRequest(), devicePath: String = Netmap.devicePath,
+                            systemCalls: any NetmapSystemCalls = LiveNetmapSystemCalls()) throws(NetmapError) {
         let fd: Int32
         do { fd = try systemCalls.open(devicePath, flags: O_RDWR) } catch {
             throw NetmapError(kind: .deviceUnavailable, request: nil, portName: devicePath, errno: error)
         }
+        let registration: RegisterResult
+        do { registration = try Self.register(fd: fd, name: name, request: request, systemCalls: systemCalls) } catch {
+            try? systemCalls.close(fd)
+            throw error
+        }
+        try self.init(adopting: fd, name: name, registration: registration, systemCalls: systemCalls)
+    }
+
+    /// Maps a descriptor that is already bound to a port — one received from
+    /// another process (valed hands out pipe ends this way) — using the
+    /// region size and `netmap_if` offset its REGISTER returned. No NIOCCTRL
+    /// is sent. The port takes ownership of `fd`: it is closed by
+    /// ``close()``, and also when mapping fails.
+    public convenience init(adopting fd: Int32, name: String, memorySize: UInt64, interfaceOffset: UInt64,
+                            systemCalls: any NetmapSystemCalls = LiveNetmapSystemCalls()) throws(NetmapError) {
+        var reg = nmreq_register()
+        reg.nr_memsize = memorySize
+        reg.nr_offset = interfaceOffset
+        try self.init(adopting: fd, name: name, registration: RegisterResult(reg), systemCalls: systemCalls)
+    }
+
+    /// `mmap` of the region of the bound `fd` and the walk of its `netmap_if`.
+    init(adopting fd: Int32, name: String, registration: RegisterResult, systemCalls: any NetmapSystemCalls) throws(NetmapError) {
+        self.name = name
+        self.systemCalls = systemCalls
         var mapped: UnsafeMutableRawPointer?
         var size = 0
         do throws(NetmapError) {
-            let registration = try Self.register(fd: fd, name: name, request: request, systemCalls: systemCalls)
             size = Int(clamping: registration.memorySize)
             guard size > 0, registration.interfaceOffset < registration.memorySize else {
                 throw NetmapError(kind: .mapping, request: .register, portName: name, errno: nil,

@@ -38,8 +38,18 @@ extension VALEKernelState {
             info = Self.ephemeralInfo(memoryRegion: (memoryRegions.max() ?? 1) + 1)
         } else if name.contains("{") || name.contains("}") {
             guard mode == 1 || mode == 4 else { throw .invalidArgument }
-            var ignored = false
-            info = try describe(name, renamed: &ignored)
+            let parent = String(name[..<(name.lastIndex(of: "{") ?? name.lastIndex(of: "}")!)])
+            if !parent.isEmpty && !parent.hasPrefix("val") && netdev(parent) == nil {
+                // 4.5: a parent that is neither a netdev nor a VALE name
+                // becomes an auto-delete persistent interface; the model
+                // does not list it as a netdev.
+                info = Self.ephemeralInfo(memoryRegion: (memoryRegions.max() ?? 1) + 1)
+            } else {
+                var ignored = false
+                info = try describe(name, renamed: &ignored)
+            }
+            // Slots asked for are honoured when the pipe is created (1...4096).
+            if (1...4096).contains(reg.nr_tx_slots) { info.txSlots = reg.nr_tx_slots; info.rxSlots = reg.nr_tx_slots }
         } else if name.hasPrefix("val") {
             guard let (swName, portName) = Self.splitVALE(name) else { throw .outOfMemory }
             if let b = switchIndex(swName), let slot = switches[b]!.slot(named: name) {

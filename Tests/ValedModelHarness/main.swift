@@ -17,4 +17,7 @@ await ValedCommand.runMain(environment: DaemonEnvironment(datapaths: DatapathSel
     netmapDevicePresent: { model.state.deviceExists },
     netdevExists: { name in model.state.netdev(name) != nil }),
     // The model's NICs are not real netdevs: never touch the host's links.
-    linkLayer: { nil }))
+    linkLayer: { nil },
+    // The model's netmap descriptors are not kernel descriptors: clients of
+    // the descriptor socket receive a socketpair standing for the two ends.
+    pipeDescriptors: .socketPairStandIns))

@@ -13,12 +13,17 @@ public struct DaemonEnvironment: Sendable {
     /// The NIC layer (netlink); nil disables NIC preparation and link events
     /// (the kernel-model harness, whose NICs are not real netdevs).
     public var linkLayer: @Sendable () throws -> LinkLayer?
+    /// What a client receives for a pipe end: the netmap descriptor, or (in
+    /// the kernel-model harness, whose descriptors are not real) a stand-in.
+    public var pipeDescriptors: PipeEndDescriptorSource
 
     public init(datapaths: DatapathSelection = DatapathSelection(), notifier: SystemdNotifier = SystemdNotifier(),
-                linkLayer: @escaping @Sendable () throws -> LinkLayer? = { try LinkLayer() }) {
+                linkLayer: @escaping @Sendable () throws -> LinkLayer? = { try LinkLayer() },
+                pipeDescriptors: PipeEndDescriptorSource = .netmap) {
         self.datapaths = datapaths
         self.notifier = notifier
         self.linkLayer = linkLayer
+        self.pipeDescriptors = pipeDescriptors
     }
 }
 
@@ -72,9 +77,28 @@ public struct Daemon: Sendable {
         let first = try await engine.start(config: config)
         logger.info("started: \(first.summary)")
 
-        let handler = EngineControlHandler(
-            engine: engine, modules: modules, nics: links,
-            monitors: (datapath as? UserspaceDatapath).map { UserspaceMonitor(host: $0.switchHost) })
+        // Monitors on both datapaths; pipes only on the kernel one (netmap
+        // pipes do not exist in the userspace switch).
+        let netmapCalls = environment.datapaths.netmapSystemCalls
+        let monitors: MonitorProviding = (datapath as? UserspaceDatapath).map { UserspaceMonitor(host: $0.switchHost) }
+            ?? KernelMonitor(systemCalls: netmapCalls)
+        var pipes: PipeRegistry?
+        var descriptorServer: PipeDescriptorServer?
+        if datapath.info.kind == .kernel {
+            let registry = PipeRegistry(engine: engine, systemCalls: netmapCalls, netdevExists: environment.datapaths.netdevExists,
+                                        descriptorSource: environment.pipeDescriptors)
+            await registry.restore()
+            let server = PipeDescriptorServer(path: PipeDescriptorServer.path(forControlSocket: options.socket), registry: registry,
+                                              privilegedGroup: .named(options.controlGroup))
+            do {
+                try server.start()
+                descriptorServer = server
+            } catch {
+                logger.error("pipe ends cannot be handed to applications: \(error)")
+            }
+            pipes = registry
+        }
+        let handler = EngineControlHandler(engine: engine, modules: modules, nics: links, monitors: monitors, pipes: pipes)
         let listener = try Self.listener(socketPath: options.socket, logger: logger)
         let server = ControlServer(
             configuration: ControlServerConfiguration(listener: listener, idleTimeout: .seconds(options.idleTimeout),
@@ -90,6 +114,8 @@ public struct Daemon: Sendable {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
+        descriptorServer?.stop()
+        pipes?.closeAll()
         monitor?.stop()
         _ = try? notifier.stopping(status: "stopping; switches and ports stay as they are")
         await engine.shutdown()

@@ -172,11 +172,11 @@ public struct EngineControlHandler: ControlHandler {
     }
 
     public func pipeCreate(_ p: PipeCreateParameters, caller: Caller) async throws -> PipeCreateReply {
-        try requirePipes().create(name: p.name, slots: p.slots)
+        try await requirePipes().create(name: p.name, slots: p.slots)
     }
 
     public func pipeDelete(_ p: NameParameters, caller: Caller) async throws -> ChangeReply {
-        try requirePipes().delete(name: p.name)
+        try await requirePipes().delete(name: p.name)
     }
 
     // MARK: helpers

@@ -21,7 +21,8 @@ public protocol MonitorProviding: Sendable {
 
 /// Named netmap pipes held open by valed.
 public protocol PipeProviding: Sendable {
-    func create(name: String, slots: Int?) throws -> PipeCreateReply
-    func delete(name: String) throws -> ChangeReply
+    /// Async: the pipe is recorded in the engine's store.
+    func create(name: String, slots: Int?) async throws -> PipeCreateReply
+    func delete(name: String) async throws -> ChangeReply
     func list() -> PipeListReply
 }

@@ -11,8 +11,29 @@ public struct StoredState: Codable, Equatable, Sendable {
     public var owned = OwnedObjects()
     /// NIC settings as they were before valed changed them, by interface.
     public var savedNICs: [String: JSONValue] = [:]
+    /// Netmap pipes valed holds open (`valectl pipe create`), by name;
+    /// re-opened on start. Absent in files written before pipes existed.
+    public var pipes: [String: StoredPipe] = [:]
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey { case format, desired, owned, savedNICs, pipes }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        format = try c.decode(Int.self, forKey: .format)
+        desired = try c.decode(DesiredState.self, forKey: .desired)
+        owned = try c.decode(OwnedObjects.self, forKey: .owned)
+        savedNICs = try c.decode([String: JSONValue].self, forKey: .savedNICs)
+        pipes = try c.decodeIfPresent([String: StoredPipe].self, forKey: .pipes) ?? [:]
+    }
+}
+
+/// A pipe pair valed keeps open: its name and the slots asked for.
+public struct StoredPipe: Codable, Equatable, Sendable {
+    /// Slots per ring requested at creation; nil for the kernel's default.
+    public var slots: Int?
+    public init(slots: Int? = nil) { self.slots = slots }
 }
 
 /// Datapath objects valed created. An object leaves this set only after the

@@ -62,3 +62,43 @@ public struct PipeListReply: Sendable, Hashable, Codable {
     public var pipes: [PipeInfo]
     public init(pipes: [PipeInfo]) { self.pipes = pipes }
 }
+
+/// Parameters of `io.valed.PipeOpen`, the one call served on the descriptor
+/// socket (`<control socket>.fd`): the reply carries the pipe end's file
+/// descriptor in an SCM_RIGHTS control message.
+public struct PipeOpenParameters: Sendable, Hashable, Codable {
+    /// The method name on the descriptor socket.
+    public static let method = "io.valed.PipeOpen"
+    public var name: String
+    public var end: PipeEnd
+
+    public init(name: String, end: PipeEnd) {
+        self.name = name
+        self.end = end
+    }
+}
+
+/// Reply of `io.valed.PipeOpen` (the descriptor travels beside it).
+public struct PipeOpenReply: Sendable, Hashable, Codable {
+    /// The pipe's name.
+    public var name: String
+    public var end: PipeEnd
+    /// The netmap port name the descriptor is registered to (`NAME{0` for
+    /// the master, `NAME}0` for the slave).
+    public var portName: String
+    /// Slots per ring.
+    public var slots: Int
+    /// `nr_memsize` of the end's REGISTER: the bytes to mmap.
+    public var memorySize: Int
+    /// `nr_offset` of the end's REGISTER: where its `netmap_if` lies in the region.
+    public var interfaceOffset: Int
+
+    public init(name: String, end: PipeEnd, portName: String, slots: Int, memorySize: Int, interfaceOffset: Int) {
+        self.name = name
+        self.end = end
+        self.portName = portName
+        self.slots = slots
+        self.memorySize = memorySize
+        self.interfaceOffset = interfaceOffset
+    }
+}
