@@ -46,7 +46,7 @@ let package = Package(
         // netmap ABI, syscall seam, typed control requests, port names, rings.
         .target(name: "NetmapKit", dependencies: ["CNetmap"]),
         // The Varlink wire format and valed's interface: shared by valed and valectl.
-        .target(name: "ValeProtocol", dependencies: ["CLinuxSupport"], resources: [.copy("io.valed.varlink")]),
+        .target(name: "ValeProtocol", dependencies: ["CLinuxSupport"], exclude: ["io.valed.varlink"]),
         // NIC state over netlink (libnl-3): flags, ethtool features, carrier, events.
         .target(name: "ValeLink", dependencies: ["CNetlink", "CNetlinkRoute", "CNetlinkGenl", "CLinuxUAPI", "CLinuxSupport"]),
         // netmap module and patched drivers (libkmod, /sys/module).

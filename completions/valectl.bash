@@ -742,13 +742,13 @@ _valectl_pipe() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    create|delete|list)
+    create|delete|list|open)
         # Offer subcommand argument completions
         "_valectl_pipe_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'create delete list' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'create delete list open' -- "${cur}"))
         ;;
     esac
 }
@@ -801,6 +801,28 @@ _valectl_pipe_list() {
 
     # Offer option value completions
     case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+}
+
+_valectl_pipe_open() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--end --socket --timeout)
+    __valectl_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--end')
+        __valectl_add_completions -W 'master'$'\n''slave'
+        return
+        ;;
     '--socket')
         return
         ;;

@@ -251,11 +251,13 @@ extension Store {
         let dp = FakeDatapath(netdevs: ["eth1"])
         let engine = Engine(datapath: dp, store: try Store(directory: dir.path), configPath: "-", logger: Logger(label: "t"))
         let swapped = LockedValue<[String]>([])
-        await engine.setDriverSwapper(timeout: .seconds(5)) { interface in
+        await engine.setDriverSwapper(timeout: .seconds(60)) { interface in
             swapped.withLock { $0.append(interface) }
-            // The stock driver goes, the patched one brings the netdev back a little later.
+            // The stock driver goes, the patched one brings the netdev back a
+            // little later (on a plain thread: the test must not depend on a
+            // free thread in the shared pool while other suites run).
             dp.setNetdev(interface, present: false)
-            Task { try await Task.sleep(for: .milliseconds(300)); dp.setNetdev(interface, present: true) }
+            Thread { usleep(300_000); dp.setNetdev(interface, present: true) }.start()
             return "swapped e1000e"
         }
         let report = try await engine.start(config: ConfigParser(fileName: "t").parse("switches:\n  vale0:\n    ports:\n      - nic: eth1\n        driver: native\n"))

@@ -116,9 +116,13 @@ struct UserspaceDaemonTests {
         try t.daemon.writeConfig("switches:\n  vale0:\n    ports:\n      - nic: \(t.ha)\n      - nic: \(t.hb)\n")
         try t.daemon.start()
         #expect(try t.ping(from: t.a, to: "10.77.0.2"))
+        // A NIC that returns keeps its MAC address; so does this veth (else the
+        // peer's ARP cache, not the switch, would keep traffic from flowing).
+        let mac = try t.b.run(["cat", "/sys/class/net/vb/address"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         try t.hub.run(["ip", "link", "del", t.hb])
         #expect(try t.eventually(5) { try t.daemon.valectl(["list"]).stdout.contains("missing") })
         try t.b.addVeth(inside: "vb", outside: t.hb, outsideIn: t.hub)
+        try t.b.run(["ip", "link", "set", "vb", "address", mac])
         try t.b.run(["ip", "addr", "add", "10.77.0.2/24", "dev", "vb"])
         #expect(try t.eventually(5) { try t.ping(from: t.a, to: "10.77.0.2", count: 1) }, "the port comes back without user action")
         #expect(try !t.daemon.valectl(["list"]).stdout.contains("missing"))

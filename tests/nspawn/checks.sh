@@ -51,13 +51,16 @@ check "reload kept the process" prop_is valed.service MainPID "$main_pid"
 check "active again after reload" wait_for 30 state_is valed.service active
 
 # Stop: the dataplane stays; the socket keeps listening; the next client restarts valed.
-list_before="$("$valectl" list 2>&1)"
+# Switch, port, kind, owner and state must match; traffic counters restart
+# with a new valed on the userspace datapath, so they are not compared.
+list_columns() { "$valectl" list "$@" 2>&1 | awk '{print $1, $2, $3, $4, $5}'; }
+list_before="$(list_columns)"
 check "systemctl stop valed.service" systemctl stop valed.service
 check "valed.service inactive after stop" state_is valed.service inactive
 check "vm1 still exists after stop" ip link show vm1
 check "vm2 still exists after stop" ip link show vm2
 check "socket still listening after stop" state_is valed.socket active
-list_after="$("$valectl" list --timeout 30 2>&1)"
+list_after="$(list_columns --timeout 30)"
 if [[ -n "$list_before" && "$list_before" == "$list_after" ]]; then
     pass "valectl list identical across stop and re-activation"
 else

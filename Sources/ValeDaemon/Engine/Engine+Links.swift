@@ -12,7 +12,7 @@ extension Engine {
     private func interfaceRemovedLocked(_ name: String) async {
         guard let a = state.desired.attachment(ofInterface: name) else { return }
         hub.publish(EngineEvent(kind: .nicRemoved, subject: a.key, detail: "\(name) disappeared; the port is missing until it returns"))
-        logger.warning("\(name) was removed", metadata: ["VALED_PORT": "\(a.key)"])
+        logger.warning("\(name) was removed", metadata: .port(a.key))
         carrier[name] = nil
         if state.owned.attachments.contains(a.key) {
             if state.owned.polling.contains(a.key) {
@@ -42,14 +42,14 @@ extension Engine {
     }
 
     /// Someone cleared promiscuous mode on an attached NIC: turn it back on.
-    public func promiscuousCleared(_ name: String, reassert: @Sendable (String) throws -> Void) {
+    public func promiscuousCleared(_ name: String, reassert: @Sendable (String) throws -> Bool) {
         guard let a = state.desired.attachment(ofInterface: name), state.owned.attachments.contains(a.key),
               state.savedNICs[name] != nil else { return }
         let wanted = (a.nic ?? NICSettings()).merged(over: config.nicDefaults).promiscuous ?? true
         guard wanted else { return }
         do {
-            try reassert(name)
-            logger.notice("promiscuous mode of \(name) was turned off by someone else; turned it back on", metadata: ["VALED_PORT": "\(a.key)"])
+            guard try reassert(name) else { return }
+            logger.notice("promiscuous mode of \(name) was turned off by someone else; turned it back on", metadata: .port(a.key))
             hub.publish(EngineEvent(kind: .promiscuousReasserted, subject: a.key, detail: "promiscuous mode re-asserted"))
         } catch {
             logger.error("cannot re-assert promiscuous mode on \(name): \(error)")

@@ -109,7 +109,7 @@ public actor Engine {
                 let message = "\(error)"
                 report.failed.append((step, message))
                 errors[step.subject] = message
-                logger.error("\(step) failed: \(message)", metadata: ["subject": "\(step.subject)"])
+                logger.error("\(step) failed: \(message)", metadata: .port(step.subject))
                 hub.publish(EngineEvent(kind: .portError, subject: step.subject, detail: "\(step) failed: \(message)"))
                 if stopOnFailure { stopped = true }
             }
@@ -184,6 +184,7 @@ public actor Engine {
             state.owned.attachments.remove(key)
             state.owned.polling.remove(key)
             persist()
+            logger.info("detached \(key)", metadata: .port(key))
             if restoringNIC { restoreNIC(interface) }
             hub.publish(EngineEvent(kind: .portDetached, subject: key, detail: "detached"))
         case let .enablePolling(spec):
@@ -210,7 +211,7 @@ public actor Engine {
         let settings = (spec.nic ?? NICSettings()).merged(over: config.nicDefaults)
         if isNIC, let bufferSize = datapath.bufferSize {
             for warning in nic.warnings(spec.interface, bufferSize: bufferSize) {
-                logger.warning("\(spec.key): \(warning)", metadata: ["VALED_PORT": "\(spec.key)"])
+                logger.warning("\(spec.key): \(warning)", metadata: .port(spec.key))
                 hub.publish(EngineEvent(kind: .portError, subject: spec.key, detail: warning))
             }
         }
@@ -227,12 +228,13 @@ public actor Engine {
         }
         state.owned.attachments.insert(spec.key)
         persist()
+        logger.info("attached \(spec.key)\(spec.hostStack ? " with its host stack" : "")", metadata: .port(spec.key))
         hub.publish(EngineEvent(kind: .portAttached, subject: spec.key, detail: spec.hostStack ? "attached with host stack" : "attached"))
         if isNIC {
             let up = await nic.settle(spec.interface, settings: settings)
             carrier[spec.interface] = up
             if !up {
-                logger.warning("\(spec.interface) has no carrier after attach", metadata: ["VALED_PORT": "\(spec.key)"])
+                logger.warning("\(spec.interface) has no carrier after attach", metadata: .port(spec.key))
             }
         }
     }
@@ -242,7 +244,7 @@ public actor Engine {
     /// registers them again.
     private func swapDriver(of spec: AttachmentSpec, _ swapper: @Sendable (String) async throws -> String?) async throws {
         guard let done = try await swapper(spec.interface) else { return }
-        logger.notice("\(spec.interface): \(done)", metadata: ["VALED_PORT": "\(spec.key)"])
+        logger.notice("\(spec.interface): \(done)", metadata: .port(spec.key))
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: driverSwapTimeout)
         while !datapath.interfaceExists(spec.interface) {

@@ -46,10 +46,14 @@ public final class LinkLayer: NICPreparing, NICInspecting {
         ((try? links.mtuWarning(interface, bufferSize: bufferSize)) ?? nil).map { [$0] } ?? []
     }
 
-    /// Turns promiscuous mode back on if it is off now.
-    public func ensurePromiscuous(_ interface: String) throws {
+    /// Turns promiscuous mode back on if it is off now; returns whether it
+    /// had to. (valed's own off/on toggle after an attach also shows up as a
+    /// "promiscuous off" event; by the time it is handled the flag is on again.)
+    public func ensurePromiscuous(_ interface: String) throws -> Bool {
         let link = try links.link(named: interface)
-        if !link.isPromiscuous { try links.setPromiscuous(interface, true) }
+        guard !link.isPromiscuous else { return false }
+        try links.setPromiscuous(interface, true)
+        return true
     }
 
     /// The veth peer of `interface`, when it is one end of a veth pair.
