@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "ValeSystemdTests", dependencies: ["ValeSystemd", "TestSupport"]),
         .testTarget(name: "ValeSwitchTests", dependencies: ["ValeSwitch", "TestSupport"]),
         .testTarget(name: "ValePktgenTests", dependencies: ["vale-pktgen", "NetmapKit", "NetmapKitTesting"]),
-        .testTarget(name: "ValeDaemonTests", dependencies: ["ValeDaemon", "ValeProtocol", "TestSupport", "NetmapKit", "NetmapKitTesting", "VALEKernelModel"]),
+        .testTarget(name: "ValeDaemonTests", dependencies: ["ValeDaemon", "ValeProtocol", "ValeModules", "TestSupport", "NetmapKit", "NetmapKitTesting", "VALEKernelModel"]),
         // NetmapKit's seam for unit tests: records calls with their bytes, injects errnos.
         .target(name: "NetmapKitTesting", dependencies: ["NetmapKit", "CNetmap"], path: "Tests/NetmapKitTesting"),
         // A model of the kernel's VALE semantics behind the same seam, optionally file-backed.

@@ -125,6 +125,7 @@ struct PortShowCommand: ParsableCommand {
         pairs.append(("vnet header", port.vnetHeaderLength.map { "\($0) bytes" } ?? "-"))
         pairs.append(("polling", port.polling.map { "\($0.cpus) CPU(s) from CPU \($0.firstCPU)" } ?? "off"))
         pairs.append(("counters", Output.counters(port.counters)))
+        if let nic = port.nicCounters { pairs.append(("nic counters", Output.counters(nic))) }
         return Output.keyValues(pairs)
     }
 }

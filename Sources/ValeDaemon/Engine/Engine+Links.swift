@@ -36,7 +36,8 @@ extension Engine {
     /// A netdev appeared (or came back with the same name): prepare and
     /// attach it again if it is desired.
     public func interfaceAdded(_ name: String) async {
-        guard state.desired.attachment(ofInterface: name) != nil else { return }
+        // Ports valed just created itself (TAP, VALE_NEWIF) are no news.
+        guard let a = state.desired.attachment(ofInterface: name), !state.owned.attachments.contains(a.key) else { return }
         hub.publish(EngineEvent(kind: .nicReturned, subject: name, detail: "\(name) appeared; attaching"))
         await reconcile()
     }

@@ -104,6 +104,12 @@ public final class LinkLayer: NICPreparing, NICInspecting {
                        settings: settings, warnings: warnings)
     }
 
+    public func counters(_ interface: String) -> Counters? {
+        guard let s = try? links.link(named: interface).statistics else { return nil }
+        return Counters(rxPackets: s.rxPackets, rxBytes: s.rxBytes, txPackets: s.txPackets, txBytes: s.txBytes,
+                        drops: s.rxDropped + s.txDropped)
+    }
+
     static func onOff(_ b: Bool) -> String { b ? "on" : "off" }
 }
 

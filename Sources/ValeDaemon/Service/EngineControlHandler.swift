@@ -33,7 +33,7 @@ public struct EngineControlHandler: ControlHandler {
             throw VarlinkError.notFound(kind: "switch", name: name, message: "no switch named \(name)")
         }
         var switches: [String: [ValeProtocol.Port]] = [:]
-        for row in rows { switches[row.switchName ?? "", default: []].append(Self.port(row)) }
+        for row in rows { switches[row.switchName ?? "", default: []].append(port(row)) }
         return ListReply(switches: switches.keys.sorted().map { name in
             let ports = switches[name]!
             let owner: Ownership = ports.contains { $0.owner != .foreign } ? (ports.contains { $0.owner == .config } ? .config : .runtime) : .foreign
@@ -84,7 +84,7 @@ public struct EngineControlHandler: ControlHandler {
     public func attach(_ p: AttachParameters, caller: Caller) async throws -> AttachReply {
         let result = try await mapped { try await engine.attach(switchName: p.switchName, interface: p.interface, hostStack: p.hostStack, force: p.force) }
         let row = await engine.list(switchName: p.switchName).first { $0.name == p.interface }
-        let port = row.map(Self.port) ?? ValeProtocol.Port(switchName: p.switchName, name: p.interface, kind: p.hostStack ? .nicHost : .nic, owner: .runtime)
+        let port = row.map(port) ?? ValeProtocol.Port(switchName: p.switchName, name: p.interface, kind: p.hostStack ? .nicHost : .nic, owner: .runtime)
         return AttachReply(port: port, changed: result.changed, message: result.message)
     }
 
@@ -197,13 +197,13 @@ public struct EngineControlHandler: ControlHandler {
 
     private func details(_ name: String) async throws -> ValeProtocol.PortDetails {
         let (row, d) = try await mapped { try await engine.showPort(name: name) }
-        let attachments = await engine.list().filter { $0.name == row.name && $0.switchName != nil }.map(Self.port)
+        let attachments = await engine.list().filter { $0.name == row.name && $0.switchName != nil }.map(port)
         return ValeProtocol.PortDetails(
             name: row.name, kind: Self.kind(row.kind, datapath: engine.datapath.info.kind), owner: Self.owner(row.owner), attachments: attachments,
             geometry: d.map { RingGeometry(txRings: Int($0.txRings), rxRings: Int($0.rxRings), txSlots: Int($0.txSlots), rxSlots: Int($0.rxSlots)) },
             memoryId: d?.memoryID.map(Int.init), vnetHeaderLength: (row.vnetHeaderLength ?? d?.vnetHeaderLength).map(Int.init),
             polling: row.polling.map { Polling(firstCPU: Int($0.firstCPU), cpus: Int($0.cpus)) },
-            counters: row.counters.map(Self.counters))
+            counters: row.counters.map(Self.counters), nicCounters: nicCounters(row))
     }
 
     /// Runs an engine request, turning its errors into Varlink errors.
@@ -228,6 +228,18 @@ public struct EngineControlHandler: ControlHandler {
             return .configInvalid(problems, message: error.description)
         case .datapathFailed: return .failed(error.description)
         }
+    }
+
+    /// A list row as a Varlink Port, with the NIC's own counters for NICs.
+    func port(_ row: PortStatus) -> ValeProtocol.Port {
+        var p = Self.port(row)
+        p.nicCounters = nicCounters(row)
+        return p
+    }
+
+    private func nicCounters(_ row: PortStatus) -> Counters? {
+        guard row.kind == .nic || row.kind == .nicHost else { return nil }
+        return nics?.counters(row.name)
     }
 
     static func port(_ row: PortStatus) -> ValeProtocol.Port {

@@ -11,6 +11,8 @@ public protocol ModuleProviding: Sendable {
 /// What `valectl nic show` needs from the NIC layer (ValeLink behind it).
 public protocol NICInspecting: Sendable {
     func nicInfo(_ interface: String, saved: JSONValue?, attachedTo: String?) throws -> NICInfo
+    /// The NIC's counters from IFLA_STATS64, or nil when it does not exist.
+    func counters(_ interface: String) -> Counters?
 }
 
 /// Frame mirroring for `valectl monitor` (netmap monitor ports, or the

@@ -89,7 +89,9 @@ extension ValedInterface {
       bridgeIndex: ?int,
       portIndex: ?int,
       carrier: ?bool,
-      counters: ?Counters
+      counters: ?Counters,
+      # the NIC's own counters (IFLA_STATS64), for nic and nic+host ports
+      nicCounters: ?Counters
     )
 
     # A switch and its ports.
@@ -127,7 +129,9 @@ extension ValedInterface {
       memoryId: ?int,
       vnetHeaderLength: ?int,
       polling: ?Polling,
-      counters: ?Counters
+      counters: ?Counters,
+      # the NIC's own counters (IFLA_STATS64), for nic and nic+host ports
+      nicCounters: ?Counters
     )
 
     # One step of a plan (apply, reload, teardown, module reload).

@@ -88,9 +88,12 @@ public struct Port: Sendable, Hashable, Codable {
     /// Link carrier of the NIC behind the port, when there is one.
     public var carrier: Bool?
     public var counters: Counters?
+    /// The NIC's own counters (IFLA_STATS64), for `nic` and `nic+host` ports.
+    public var nicCounters: Counters?
 
     public init(switchName: String, name: String, kind: PortKind, owner: Ownership, state: PortState = .ok,
-                bridgeIndex: Int? = nil, portIndex: Int? = nil, carrier: Bool? = nil, counters: Counters? = nil) {
+                bridgeIndex: Int? = nil, portIndex: Int? = nil, carrier: Bool? = nil, counters: Counters? = nil,
+                nicCounters: Counters? = nil) {
         self.switchName = switchName
         self.name = name
         self.kind = kind
@@ -106,7 +109,7 @@ public struct Port: Sendable, Hashable, Codable {
     public var qualifiedName: String { "\(switchName):\(name)" }
 
     enum CodingKeys: String, CodingKey {
-        case switchName = "switch", name, kind, owner, state, bridgeIndex, portIndex, carrier, counters
+        case switchName = "switch", name, kind, owner, state, bridgeIndex, portIndex, carrier, counters, nicCounters
     }
 }
 
@@ -167,9 +170,12 @@ public struct PortDetails: Sendable, Hashable, Codable {
     public var vnetHeaderLength: Int?
     public var polling: Polling?
     public var counters: Counters?
+    /// The NIC's own counters (IFLA_STATS64), for `nic` and `nic+host` ports.
+    public var nicCounters: Counters?
 
     public init(name: String, kind: PortKind, owner: Ownership, attachments: [Port] = [], geometry: RingGeometry? = nil,
-                memoryId: Int? = nil, vnetHeaderLength: Int? = nil, polling: Polling? = nil, counters: Counters? = nil) {
+                memoryId: Int? = nil, vnetHeaderLength: Int? = nil, polling: Polling? = nil, counters: Counters? = nil,
+                nicCounters: Counters? = nil) {
         self.name = name
         self.kind = kind
         self.owner = owner
@@ -179,5 +185,6 @@ public struct PortDetails: Sendable, Hashable, Codable {
         self.vnetHeaderLength = vnetHeaderLength
         self.polling = polling
         self.counters = counters
+        self.nicCounters = nicCounters
     }
 }

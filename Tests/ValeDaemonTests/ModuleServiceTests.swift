@@ -1,0 +1,61 @@
+import Foundation
+import Synchronization
+import Testing
+import TestSupport
+import ValeModules
+import ValeProtocol
+@testable import ValeDaemon
+
+/// A /sys and /proc in memory where netmap is loaded, and the module calls recorded.
+private final class LoadedNetmapSystem: ModuleSystemCalls {
+    let deletes = Mutex<[String]>([])
+    let files: [String: String] = [
+        "/proc/modules": "netmap 200000 0 - Live 0x0\n",
+        "/proc/sys/kernel/modules_disabled": "0\n",
+        "/sys/module/netmap/initstate": "live\n",
+        "/sys/module/netmap/refcnt": "0\n",
+    ]
+    func finitModule(path: String, options: String, flags: Int32) throws(KernelErrno) {}
+    func deleteModule(name: String, flags: Int32) throws(KernelErrno) { deletes.withLock { $0.append(name) } }
+    func probeModuleSyscall() -> KernelErrno? { .EBADF }
+    func readFile(_ path: String) throws(KernelErrno) -> String {
+        guard let f = files[path] else { throw .ENOENT }
+        return f
+    }
+    func writeFile(_ path: String, contents: String) throws(KernelErrno) { throw .ENOENT }
+    func listDirectory(_ path: String) throws(KernelErrno) -> [String] {
+        switch path {
+        case "/sys/module": return ["netmap"]
+        case "/sys/module/netmap": return ["initstate", "refcnt", "holders"]
+        case "/sys/module/netmap/holders": return []
+        default: throw .ENOENT
+        }
+    }
+    func fileMode(_ path: String) -> UInt32? { files[path] != nil ? 0o444 : (path.hasPrefix("/sys/module/netmap") ? 0o755 : nil) }
+}
+
+@Suite struct ModuleServiceTests {
+    private func service(_ system: LoadedNetmapSystem) throws -> (ModuleService, TemporaryDirectory) {
+        let dir = try TemporaryDirectory()
+        let catalog = try ModuleCatalog(moduleDirectory: dir.path, configPaths: [dir.path])
+        return (ModuleService(config: ModuleConfig(), supervisor: ModuleSupervisor(catalog: catalog, system: system)), dir)
+    }
+
+    @Test func unloadRefusesWhilePortsExistAndNamesThem() async throws {
+        let system = LoadedNetmapSystem()
+        let (modules, dir) = try service(system)
+        defer { dir.remove() }
+        #expect(modules.info().state == .loaded)
+        do {
+            _ = try await modules.unload(force: false, attachedPorts: ["vale0:eth1", "vale0:vm1"])
+            Issue.record("unload must be refused while ports exist")
+        } catch let error as VarlinkError {
+            #expect(error.message.contains("vale0:eth1, vale0:vm1"))
+            #expect(error.message.contains("--force"))
+        }
+        #expect(system.deletes.withLock { $0 }.isEmpty, "nothing was unloaded")
+        let forced = try await modules.unload(force: true, attachedPorts: ["vale0:eth1"])
+        #expect(forced.changed)
+        #expect(system.deletes.withLock { $0 } == ["netmap"])
+    }
+}
