@@ -1,3 +1,5 @@
+import ValeProtocol
+
 /// A provider of VALE switches: netmap's in the kernel, or valed's own in
 /// userspace. The engine drives both through this one interface (the way
 /// Open vSwitch drives its datapaths through `dpif` providers), so one
@@ -86,9 +88,9 @@ public struct ObservedPort: Sendable, Equatable {
     public var port: String
     public var bridgeIndex: Int
     public var portIndex: Int
-    public var counters: PortCounters?
+    public var counters: Counters?
 
-    public init(switchName: String, port: String, bridgeIndex: Int, portIndex: Int, counters: PortCounters? = nil) {
+    public init(switchName: String, port: String, bridgeIndex: Int, portIndex: Int, counters: Counters? = nil) {
         self.switchName = switchName; self.port = port; self.bridgeIndex = bridgeIndex
         self.portIndex = portIndex; self.counters = counters
     }
@@ -98,19 +100,6 @@ public struct ObservedPort: Sendable, Equatable {
     /// The interface this port belongs to (`eth0` for `eth0^`).
     public var interface: String { isHostPort ? String(port.dropLast()) : port }
     public var key: String { "\(switchName):\(interface)" }
-}
-
-/// Traffic counters of one port.
-public struct PortCounters: Sendable, Equatable, Codable {
-    public var rxPackets: UInt64 = 0
-    public var rxBytes: UInt64 = 0
-    public var txPackets: UInt64 = 0
-    public var txBytes: UInt64 = 0
-    public var drops: UInt64 = 0
-
-    public init(rxPackets: UInt64 = 0, rxBytes: UInt64 = 0, txPackets: UInt64 = 0, txBytes: UInt64 = 0, drops: UInt64 = 0) {
-        self.rxPackets = rxPackets; self.rxBytes = rxBytes; self.txPackets = txPackets; self.txBytes = txBytes; self.drops = drops
-    }
 }
 
 /// What `valectl port show` tells about a port's rings and memory.

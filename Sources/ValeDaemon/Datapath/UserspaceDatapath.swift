@@ -1,4 +1,5 @@
 import Foundation
+import ValeProtocol
 import ValeSwitch
 
 /// valed's own learning switches (ValeSwitch): NICs and veths over
@@ -20,7 +21,7 @@ public final class UserspaceDatapath: Datapath {
             for port in sw.ports {
                 let c = port.counters
                 result.append(ObservedPort(switchName: sw.name, port: port.name, bridgeIndex: bridge, portIndex: port.index,
-                                           counters: PortCounters(rxPackets: c.rxPackets, rxBytes: c.rxBytes, txPackets: c.txPackets,
+                                           counters: Counters(rxPackets: c.rxPackets, rxBytes: c.rxBytes, txPackets: c.txPackets,
                                                                   txBytes: c.txBytes, drops: c.drops)))
                 if port.hostStack {
                     // The host stack keeps its own path through the NIC here (AF_PACKET

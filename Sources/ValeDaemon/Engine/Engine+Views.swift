@@ -16,7 +16,7 @@ public struct PortStatus: Sendable, Equatable {
     public var portIndex: Int?
     public var hostPortIndex: Int?
     public var carrier: Bool?
-    public var counters: PortCounters?
+    public var counters: Counters?
     public var polling: PollingSpec?
     public var vnetHeaderLength: UInt32?
 }

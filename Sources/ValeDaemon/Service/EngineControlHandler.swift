@@ -203,7 +203,7 @@ public struct EngineControlHandler: ControlHandler {
             geometry: d.map { RingGeometry(txRings: Int($0.txRings), rxRings: Int($0.rxRings), txSlots: Int($0.txSlots), rxSlots: Int($0.rxSlots)) },
             memoryId: d?.memoryID.map(Int.init), vnetHeaderLength: (row.vnetHeaderLength ?? d?.vnetHeaderLength).map(Int.init),
             polling: row.polling.map { Polling(firstCPU: Int($0.firstCPU), cpus: Int($0.cpus)) },
-            counters: row.counters.map(Self.counters), nicCounters: nicCounters(row))
+            counters: row.counters, nicCounters: nicCounters(row))
     }
 
     /// Runs an engine request, turning its errors into Varlink errors.
@@ -246,7 +246,7 @@ public struct EngineControlHandler: ControlHandler {
         let state: PortState = row.state == "ok" ? .ok : (row.state == "missing" ? .missing : .error(row.state))
         return ValeProtocol.Port(switchName: row.switchName ?? "", name: row.name, kind: kind(row.kind, datapath: .kernel), owner: owner(row.owner),
                     state: state, bridgeIndex: row.bridgeIndex, portIndex: row.portIndex, carrier: row.carrier,
-                    counters: row.counters.map(counters))
+                    counters: row.counters)
     }
 
     static func kind(_ k: PortStatus.Kind, datapath: DatapathInfo.Kind) -> PortKind {
@@ -260,10 +260,6 @@ public struct EngineControlHandler: ControlHandler {
 
     static func owner(_ o: PortStatus.OwnerKind) -> Ownership {
         switch o { case .config: .config; case .runtime: .runtime; case .foreign: .foreign }
-    }
-
-    static func counters(_ c: PortCounters) -> Counters {
-        Counters(rxPackets: c.rxPackets, rxBytes: c.rxBytes, txPackets: c.txPackets, txBytes: c.txBytes, drops: c.drops)
     }
 
     static func step(_ index: Int, _ step: Step, _ status: StepStatus, error: String? = nil) -> PlanStep {

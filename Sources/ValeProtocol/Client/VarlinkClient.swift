@@ -58,20 +58,7 @@ public final class VarlinkClient {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw .unreachable(path: path, reason: Self.errnoText()) }
         self.fd = fd
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.utf8.count < capacity else {
-            close(fd)
-            throw .unreachable(path: path, reason: "the path is longer than \(capacity - 1) bytes")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: path.utf8)
-            raw[path.utf8.count] = 0
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let result = try UnixSocketAddress.connect(fd, to: path)
         if result != 0 {
             let code = errno
             // A full listen backlog answers EAGAIN on Unix sockets; the
@@ -82,7 +69,7 @@ public final class VarlinkClient {
             }
             if code == EAGAIN {
                 // EAGAIN does not queue the connection: retry until the deadline.
-                try retryConnect(address: address)
+                try retryConnect()
             } else {
                 try wait(for: Int16(POLLOUT))
                 var soError: Int32 = 0
@@ -98,8 +85,7 @@ public final class VarlinkClient {
 
     deinit { close(fd) }
 
-    private func retryConnect(address: sockaddr_un) throws(VarlinkClientError) {
-        var address = address
+    private func retryConnect() throws(VarlinkClientError) {
         let deadline = timeout.map { Date().addingTimeInterval($0) }
         while true {
             if let deadline, Date() > deadline {
@@ -107,9 +93,7 @@ public final class VarlinkClient {
                 throw .timedOut(path: path, seconds: timeout ?? 0)
             }
             usleep(10_000)
-            let result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
+            let result = try UnixSocketAddress.connect(fd, to: path)
             if result == 0 || errno == EISCONN { return }
             if errno != EAGAIN {
                 let code = errno
