@@ -24,3 +24,10 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The Python `varlink` package: the off-the-shelf Varlink client the tests use
+# to show valed works without valectl.
+if ! python3 -c 'import varlink' 2>/dev/null; then
+  echo "install-deps: installing the Python varlink client"
+  python3 -m pip install --quiet --disable-pip-version-check 'varlink==31.0.0'
+fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs valed and runs it: the one command of the README.
 #
-#   sudo bash scripts/run.sh [CONFIG]
+#   bash scripts/run.sh [CONFIG]        (as root)
 #
 # 1. installs the Debian packages valed needs (scripts/install-deps.sh),
 # 2. builds and installs valed, valectl, units and assets (scripts/install.sh),
