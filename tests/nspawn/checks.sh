@@ -104,10 +104,9 @@ journalctl -u valed.service -o export --no-pager > /out/journal.export 2>/dev/nu
 check "journal has valed's entries (SYSLOG_IDENTIFIER=valed)" grep -aq '^SYSLOG_IDENTIFIER=valed$' /out/journal.export
 check "journal entries carry VALED_LOGGER" grep -aq '^VALED_LOGGER=' /out/journal.export
 check "journal entries carry CODE_FILE" grep -aq '^CODE_FILE=' /out/journal.export
-# VALED_SWITCH/VALED_PORT appear only when valed logs with `switch`/`port`
-# metadata; reported as skipped (not failed) until the engine does.
-if grep -aq '^VALED_SWITCH=' /out/journal.export; then pass "journal entries carry VALED_SWITCH"; else
-    echo "SKIP journal entries carry VALED_SWITCH: valed logged nothing with switch metadata" >> "$out"; fi
+# The engine logs each attach with `switch`/`port` metadata.
+check "journal entries carry VALED_SWITCH" grep -aq '^VALED_SWITCH=vale0$' /out/journal.export
+check "journal entries carry VALED_PORT" grep -aq '^VALED_PORT=vale0:vm1$' /out/journal.export
 # Hardening: nothing valed does was refused by the sandbox. libdispatch's
 # "Failed to set thread priority" (no CAP_SYS_NICE, by design) is expected.
 journalctl -u valed.service -o cat --no-pager > /out/valed.log 2>&1
