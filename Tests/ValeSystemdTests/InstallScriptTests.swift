@@ -74,14 +74,14 @@ struct InstallScriptTests {
         #expect(try String(contentsOfFile: stage + "/etc/valed/valed.yaml", encoding: .utf8) == "switches: {}\n# mine\n")
 
         // Uninstall removes every installed file, keeps the configuration, and is idempotent.
-        try run("uninstall.sh", destdir: stage)
+        _ = try run("uninstall.sh", destdir: stage)
         for (path, _) in expected { #expect(!fm.fileExists(atPath: stage + path), "\(path) left behind") }
         #expect(!fm.fileExists(atPath: stage + "/usr/local/share/valed/install-manifest"))
         #expect(fm.fileExists(atPath: stage + "/etc/valed/valed.yaml"))
         let again = try run("uninstall.sh", destdir: stage)
         #expect(again.stdout.hasPrefix("uninstall.sh: nothing to remove"))
-        try run("install.sh", destdir: stage, ["--bin-dir", bin])
-        try run("uninstall.sh", destdir: stage, ["--purge"])
+        _ = try run("install.sh", destdir: stage, ["--bin-dir", bin])
+        _ = try run("uninstall.sh", destdir: stage, ["--purge"])
         #expect(!fm.fileExists(atPath: stage + "/etc/valed"))
     }
 

@@ -62,7 +62,7 @@ extension ValedCommand {
         Self.environment = environment
         do {
             var command = try parseAsRoot()
-            if var valed = command as? ValedCommand {
+            if let valed = command as? ValedCommand {
                 try await valed.run()
             } else {
                 try command.run()

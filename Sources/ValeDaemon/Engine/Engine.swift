@@ -86,6 +86,7 @@ public actor Engine {
     }
 
     /// One reconcile pass. Must be called with `lock` held.
+    @discardableResult
     func reconcileLocked(stopOnFailure: Bool) async -> ReconcileReport {
         var report = ReconcileReport()
         if let reason = datapathDown {
