@@ -131,6 +131,20 @@ struct UserspaceDaemonTests {
         #expect(try !t.daemon.valectl(["list"]).stdout.contains("missing"))
     }
 
+    @Test func trafficResumesAfterARestartWithoutUserAction() throws {
+        let t = try SwitchTopology()
+        let vm = uniqueName("vmr")
+        try t.daemon.writeConfig("switches:\n  vale0:\n    ports:\n      - nic: \(t.ha)\n      - nic: \(t.hb)\n      - port: \(vm)\n")
+        try t.daemon.start()
+        #expect(try t.ping(from: t.a, to: "10.77.0.2"))
+        t.daemon.stop()
+        #expect(try t.hub.run(["ip", "link", "show", vm], check: false).succeeded, "the TAP port outlives valed")
+        try t.daemon.start()
+        #expect(try t.ping(from: t.a, to: "10.77.0.2"), "traffic resumes after the restart")
+        let list = try t.daemon.valectl(["list"]).stdout
+        #expect(list.contains(vm) && !list.contains("missing"))
+    }
+
     @Test func tapPortsForVMsAreCreatedAndDeleted() throws {
         let t = try SwitchTopology()
         try t.daemon.start()
