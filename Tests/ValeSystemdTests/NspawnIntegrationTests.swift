@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// valed under a real systemd: tests/nspawn/run.sh boots a container with
+/// valed under a real systemd: Tests/Nspawn/run.sh boots a container with
 /// systemd-nspawn (--volatile=yes --private-network --keep-unit
 /// --register=no, firstboot masked), binds the units, sysusers/tmpfiles and
 /// the built valed/valectl in, and checks socket activation, READY, STATUS,
@@ -18,7 +18,7 @@ struct NspawnIntegrationTests {
 
     @Test(.enabled(if: canRun, "needs root, systemd-nspawn (systemd-container) and built valed/valectl"))
     func unitsBehaveUnderARealSystemd() throws {
-        let script = TestHost.repositoryRoot.appendingPathComponent("tests/nspawn/run.sh").path
+        let script = TestHost.repositoryRoot.appendingPathComponent("Tests/Nspawn/run.sh").path
         let result = try Shell.run(["bash", script, "--bin-dir", Self.binaries], check: false)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         let failures = lines.filter { $0.hasPrefix("FAIL") }

@@ -11,7 +11,7 @@
 #   - the journal holds valed's structured fields
 # Prints one PASS/FAIL line per check and exits 1 if any check failed.
 #
-#   tests/nspawn/run.sh [--bin-dir DIR] [--keep]
+#   Tests/Nspawn/run.sh [--bin-dir DIR] [--keep]
 #       --bin-dir  where valed and valectl are (default: swift build --show-bin-path)
 #       --keep     keep the scratch directory (journal export, results) for inspection
 set -euo pipefail

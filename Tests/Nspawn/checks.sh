@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs inside the container booted by tests/nspawn/run.sh, as a oneshot
+# Runs inside the container booted by Tests/Nspawn/run.sh, as a oneshot
 # service after multi-user.target. Writes PASS/FAIL lines to /out/results.
 set -u
 out=/out/results
