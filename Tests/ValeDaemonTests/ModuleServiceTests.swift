@@ -9,11 +9,14 @@ import ValeProtocol
 /// A /sys and /proc in memory where netmap is loaded, and the module calls recorded.
 private final class LoadedNetmapSystem: ModuleSystemCalls {
     let deletes = Mutex<[String]>([])
+    let writes = Mutex<[String]>([])
     let files: [String: String] = [
         "/proc/modules": "netmap 200000 0 - Live 0x0\n",
         "/proc/sys/kernel/modules_disabled": "0\n",
         "/sys/module/netmap/initstate": "live\n",
         "/sys/module/netmap/refcnt": "0\n",
+        "/sys/module/netmap/parameters/bridge_batch": "1024\n",
+        "/sys/module/netmap/parameters/max_bridges": "8\n",
     ]
     func finitModule(path: String, options: String, flags: Int32) throws(KernelErrno) {}
     func deleteModule(name: String, flags: Int32) throws(KernelErrno) { deletes.withLock { $0.append(name) } }
@@ -22,23 +25,44 @@ private final class LoadedNetmapSystem: ModuleSystemCalls {
         guard let f = files[path] else { throw .ENOENT }
         return f
     }
-    func writeFile(_ path: String, contents: String) throws(KernelErrno) { throw .ENOENT }
+    func writeFile(_ path: String, contents: String) throws(KernelErrno) {
+        guard files[path] != nil else { throw .ENOENT }
+        writes.withLock { $0.append("\(path)=\(contents)") }
+    }
     func listDirectory(_ path: String) throws(KernelErrno) -> [String] {
         switch path {
         case "/sys/module": return ["netmap"]
-        case "/sys/module/netmap": return ["initstate", "refcnt", "holders"]
+        case "/sys/module/netmap": return ["initstate", "refcnt", "holders", "parameters"]
+        case "/sys/module/netmap/parameters": return ["bridge_batch", "max_bridges"]
         case "/sys/module/netmap/holders": return []
         default: throw .ENOENT
         }
     }
-    func fileMode(_ path: String) -> UInt32? { files[path] != nil ? 0o444 : (path.hasPrefix("/sys/module/netmap") ? 0o755 : nil) }
+    func fileMode(_ path: String) -> UInt32? {
+        if path.hasSuffix("/bridge_batch") { return 0o644 }
+        return files[path] != nil ? 0o444 : (path.hasPrefix("/sys/module/netmap") ? 0o755 : nil)
+    }
 }
 
 @Suite struct ModuleServiceTests {
-    private func service(_ system: LoadedNetmapSystem) throws -> (ModuleService, TemporaryDirectory) {
+    private func service(_ system: LoadedNetmapSystem, config: ModuleConfig = ModuleConfig()) throws -> (ModuleService, TemporaryDirectory) {
         let dir = try TemporaryDirectory()
         let catalog = try ModuleCatalog(moduleDirectory: dir.path, configPaths: [dir.path])
-        return (ModuleService(config: ModuleConfig(), supervisor: ModuleSupervisor(catalog: catalog, system: system)), dir)
+        return (ModuleService(config: config, supervisor: ModuleSupervisor(catalog: catalog, system: system)), dir)
+    }
+
+    @Test func configuredParametersAreWrittenWhenNetmapIsAlreadyLoaded() throws {
+        let system = LoadedNetmapSystem()
+        var config = ModuleConfig()
+        config.parameters = ["bridge_batch": "512"]
+        let (modules, dir) = try service(system, config: config)
+        defer { dir.remove() }
+        let done = try modules.applyConfiguredParametersIfLoaded()
+        #expect(done == "set netmap parameters bridge_batch=512")
+        #expect(system.writes.withLock { $0 } == ["/sys/module/netmap/parameters/bridge_batch=512"])
+        let info = modules.info()
+        #expect(info.parameters.first { $0.name == "bridge_batch" }?.writable == true)
+        #expect(info.parameters.first { $0.name == "max_bridges" }?.writable == false)
     }
 
     @Test func unloadRefusesWhilePortsExistAndNamesThem() async throws {

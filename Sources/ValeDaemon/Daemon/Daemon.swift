@@ -47,10 +47,14 @@ public struct Daemon: Sendable {
         }
         let modules = ModuleService(config: config.module)
         let choice = options.datapath ?? config.datapath
-        if choice != .userspace && modules.shouldLoadAtStart {
+        if choice != .userspace {
             do {
-                let reply = try await modules.load()
-                logger.info("\(reply.message)")
+                if modules.shouldLoadAtStart {
+                    let reply = try await modules.load()
+                    logger.info("\(reply.message)")
+                } else if let done = try modules.applyConfiguredParametersIfLoaded() {
+                    logger.info("\(done)")
+                }
             } catch {
                 logger.error("\(error)")
             }

@@ -86,6 +86,13 @@ public final class ModuleService: ModuleProviding {
         return supervisor.netmapStatus().summary
     }
 
+    /// Writes the configured run-time parameters when netmap is already
+    /// loaded (a load applies them itself). Returns what it did, or nil.
+    func applyConfiguredParametersIfLoaded() throws -> String? {
+        guard let supervisor, !config.parameters.isEmpty, supervisor.netmapStatus().presence.isUsable else { return nil }
+        return try applyParameters(supervisor) ? "set \(config.name) parameters " + config.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") : nil
+    }
+
     /// True when netmap can be loaded here and is not loaded yet.
     var shouldLoadAtStart: Bool {
         guard config.load, let supervisor else { return false }
