@@ -93,4 +93,25 @@ import VALEKernelModel
         let attachesAndDetaches = model.callLog.filter { $0.request == .valeAttach || $0.request == .valeDetach }
         #expect(attachesAndDetaches.count == 1, "reopening made no attach or detach call")
     }
+
+    @Test func aNICHeldByAKilledApplicationBecomesAttachable() throws {
+        let (path, cleanup) = try Self.stateFile()
+        defer { cleanup() }
+        try #require(FileManager.default.isExecutableFile(atPath: Self.tool.path), "vale-kernel-model not built at \(Self.tool.path)")
+        let model = VALEKernelModel(stateFile: path, nics: ["eth1"])
+        let app = Process()
+        app.executableURL = Self.tool
+        app.arguments = ["hold", path, "eth1"]
+        let out = Pipe()
+        app.standardOutput = out
+        try app.run()
+        #expect(String(decoding: out.fileHandleForReading.availableData, as: UTF8.self) == "holding eth1\n")
+        let control = try NetmapControl(systemCalls: model)
+        let busy = try #require(throws: NetmapError.self) { try control.attach("vale0:eth1") }
+        #expect(busy.errno == .resourceBusy)
+        kill(app.processIdentifier, SIGKILL)
+        app.waitUntilExit()
+        let next = try NetmapControl(systemCalls: model)
+        #expect(try next.attach("vale0:eth1") == 0)
+    }
 }
