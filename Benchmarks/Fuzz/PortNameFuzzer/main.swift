@@ -1,6 +1,6 @@
 // libFuzzer harness for NetmapKit's name parsers. Build and run from Benchmarks/:
-//   swift build -c release --product PortNameFuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
-//   .build/release/PortNameFuzzer -max_total_time=60
+//   swift build -c release --scratch-path .build-fuzz --product PortNameFuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
+//   .build-fuzz/release/PortNameFuzzer -max_total_time=60
 // Any input must either parse into a self-consistent name or be refused with a reason.
 //
 // SwiftPM renames an executable's main, so this file starts libFuzzer's driver itself.
