@@ -23,5 +23,11 @@ let package = Package(
             path: "Benchmarks/NetmapKitBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // libFuzzer harness for the port-name grammar (build with -sanitize=fuzzer; see the file).
+        .executableTarget(
+            name: "PortNameFuzzer",
+            dependencies: [.product(name: "NetmapKit", package: "valed")],
+            path: "Fuzz/PortNameFuzzer"
+        ),
     ]
 )

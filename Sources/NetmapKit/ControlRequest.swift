@@ -36,14 +36,7 @@ public struct NetmapControlRequest: Sendable, Hashable {
     /// (0 for DELIF).
     public func headerBytes(bodyAddress: UInt64) -> [UInt8] {
         NetmapEncoding.bytes(of: nmreq_header.self) { header in
-            header.nr_version = Netmap.apiVersion
-            header.nr_reqtype = type.rawValue
-            header.nr_reserved = 0
-            withUnsafeMutableBytes(of: &header.nr_name) { raw in
-                for (index, byte) in name.utf8.enumerated() { raw[index] = byte }
-            }
-            header.nr_options = 0
-            header.nr_body = type.bodySize == 0 ? 0 : bodyAddress
+            withUnsafeMutablePointer(to: &header) { writeHeader(into: $0, bodyAddress: bodyAddress) }
         }
     }
 
@@ -53,10 +46,37 @@ public struct NetmapControlRequest: Sendable, Hashable {
         header.pointee.nr_version = Netmap.apiVersion
         header.pointee.nr_reqtype = type.rawValue
         header.pointee.nr_reserved = 0
-        withUnsafeMutableBytes(of: &header.pointee.nr_name) { raw in
-            for (index, byte) in name.utf8.enumerated() { raw[index] = byte }
-        }
+        NetmapEncoding.storeName(name, into: header)
         header.pointee.nr_body = type.bodySize == 0 ? 0 : bodyAddress
+    }
+
+    /// Sends the request on `fd`: copies the body into an 8-aligned buffer,
+    /// builds a fresh header (so `nr_reserved` is 0), calls `ioctl(NIOCCTRL)`,
+    /// checks the answered version and returns name and body only on success.
+    /// NetmapControl and NetmapPort both send through here.
+    func send(on fd: Int32, through systemCalls: any NetmapSystemCalls) -> Result<NetmapControl.Response, NetmapError> {
+        let bodyCount = body.count
+        let bodyBuffer = UnsafeMutableRawPointer.allocate(byteCount: max(bodyCount, 8), alignment: 8)
+        defer { bodyBuffer.deallocate() }
+        body.withUnsafeBytes { source in
+            if bodyCount > 0 { bodyBuffer.copyMemory(from: source.baseAddress!, byteCount: bodyCount) }
+        }
+        let header = UnsafeMutablePointer<nmreq_header>.allocate(capacity: 1)
+        defer { header.deallocate() }
+        writeHeader(into: header, bodyAddress: UInt64(UInt(bitPattern: bodyBuffer)))
+        do {
+            _ = try systemCalls.ioctl(fd, request: Netmap.NIOCCTRL, argument: UnsafeMutableRawPointer(header))
+        } catch {
+            return .failure(.requestFailed(type, portName: name, errno: error))
+        }
+        let version = header.pointee.nr_version
+        guard Netmap.acceptedAPIVersions.contains(version) else {
+            return .failure(NetmapError(kind: .apiMismatch, request: type, portName: name, errno: nil,
+                                        detail: "the kernel answered with netmap API version \(version); valed speaks 14 and 15"))
+        }
+        return .success(NetmapControl.Response(
+            name: NetmapEncoding.string(fromCharArray: header.pointee.nr_name),
+            body: [UInt8](UnsafeRawBufferPointer(start: bodyBuffer, count: bodyCount))))
     }
 }
 
@@ -77,6 +97,14 @@ public enum NetmapEncoding {
     public static func load<T>(_ type: T.Type, from bytes: [UInt8]) -> T {
         precondition(bytes.count >= MemoryLayout<T>.size)
         return bytes.withUnsafeBytes { $0.loadUnaligned(as: T.self) }
+    }
+
+    /// Writes `name` NUL-padded into `nr_name` (at most 63 bytes; the rest is zeroed).
+    public static func storeName(_ name: String, into header: UnsafeMutablePointer<nmreq_header>) {
+        withUnsafeMutableBytes(of: &header.pointee.nr_name) { raw in
+            for index in raw.indices { raw[index] = 0 }
+            for (index, byte) in name.utf8.prefix(Netmap.maxRequestNameLength).enumerated() { raw[index] = byte }
+        }
     }
 
     /// The string in a NUL-terminated fixed C char array.

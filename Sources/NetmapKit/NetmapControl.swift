@@ -65,40 +65,13 @@ public final class NetmapControl: Sendable {
     /// Sends one `NIOCCTRL` request. On failure throws ``NetmapError`` with the
     /// request, name and errno; the body the kernel may have touched is discarded.
     public func perform(_ request: NetmapControlRequest) throws(NetmapError) -> Response {
-        let bodyCount = request.body.count
-        let body = UnsafeMutableRawPointer.allocate(byteCount: max(bodyCount, 8), alignment: 8)
-        defer { body.deallocate() }
-        request.body.withUnsafeBytes { source in
-            if bodyCount > 0 { body.copyMemory(from: source.baseAddress!, byteCount: bodyCount) }
-        }
-        let header = UnsafeMutablePointer<nmreq_header>.allocate(capacity: 1)
-        defer { header.deallocate() }
-        request.writeHeader(into: header, bodyAddress: UInt64(UInt(bitPattern: body)))
-
         // The lock is held across the ioctl so that a concurrent close() cannot
         // free the fd number (and let it be reused) while a request is in flight.
-        let outcome: Result<Void, Errno>? = descriptor.withLock { fd in
-            guard let fd else { return nil }
-            return Result { () throws(Errno) in
-                _ = try systemCalls.ioctl(fd, request: Netmap.NIOCCTRL, argument: UnsafeMutableRawPointer(header))
-            }
-        }
-        switch outcome {
-        case nil:
+        let outcome = descriptor.withLock { fd in fd.map { request.send(on: $0, through: systemCalls) } }
+        guard let outcome else {
             throw NetmapError(kind: .closed, request: request.type, portName: request.name, errno: nil)
-        case .failure(let error)?:
-            throw NetmapError.requestFailed(request.type, portName: request.name, errno: error)
-        case .success?:
-            break
         }
-        let version = header.pointee.nr_version
-        guard Netmap.acceptedAPIVersions.contains(version) else {
-            throw NetmapError(kind: .apiMismatch, request: request.type, portName: request.name, errno: nil,
-                              detail: "the kernel answered with netmap API version \(version); valed speaks 14 and 15")
-        }
-        let name = NetmapEncoding.string(fromCharArray: header.pointee.nr_name)
-        let bytes = [UInt8](UnsafeRawBufferPointer(start: body, count: bodyCount))
-        return Response(name: name, body: bytes)
+        return try outcome.get()
     }
 
     // MARK: Typed requests

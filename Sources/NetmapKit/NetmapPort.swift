@@ -114,19 +114,8 @@ public final class NetmapPort {
     deinit { close() }
 
     static func register(fd: Int32, name: String, request: RegisterRequest, systemCalls: any NetmapSystemCalls) throws(NetmapError) -> RegisterResult {
-        let encoded = try NetmapControlRequest.register(name, request)
-        let body = UnsafeMutableRawPointer.allocate(byteCount: encoded.body.count, alignment: 8)
-        defer { body.deallocate() }
-        encoded.body.withUnsafeBytes { body.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        let header = UnsafeMutablePointer<nmreq_header>.allocate(capacity: 1)
-        defer { header.deallocate() }
-        encoded.writeHeader(into: header, bodyAddress: UInt64(UInt(bitPattern: body)))
-        do {
-            _ = try systemCalls.ioctl(fd, request: Netmap.NIOCCTRL, argument: UnsafeMutableRawPointer(header))
-        } catch {
-            throw NetmapError.requestFailed(.register, portName: name, errno: error)
-        }
-        return RegisterResult(body.load(as: nmreq_register.self))
+        let response = try NetmapControlRequest.register(name, request).send(on: fd, through: systemCalls).get()
+        return RegisterResult(NetmapEncoding.load(nmreq_register.self, from: response.body))
     }
 
     /// True until ``close()``.

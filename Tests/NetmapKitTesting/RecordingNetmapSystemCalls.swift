@@ -111,10 +111,7 @@ public final class RecordingNetmapSystemCalls: NetmapSystemCalls {
         /// Writes `name` into `nr_name` (VALE_LIST enumeration answers this way).
         public func storeName(_ name: String) {
             guard let header else { return }
-            withUnsafeMutableBytes(of: &header.pointee.nr_name) { raw in
-                for i in 0..<raw.count { raw[i] = 0 }
-                for (i, byte) in name.utf8.prefix(63).enumerated() { raw[i] = byte }
-            }
+            NetmapEncoding.storeName(name, into: header)
         }
     }
 

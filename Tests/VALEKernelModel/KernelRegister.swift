@@ -6,7 +6,7 @@ enum VALEKernelBinding: Sendable, Equatable {
     /// An ephemeral VALE port (created or shared) held by `holder`.
     case ephemeral(name: String, holder: String)
     /// A netdev (NIC or persistent interface) opened by its name or its `valeX:` name.
-    case netdev(String)
+    case netdev(String, holder: String)
     /// Something the model does not track further (monitors, pipes).
     case untracked
 }
@@ -60,8 +60,8 @@ extension VALEKernelState {
                     if port.wrapped { throw .resourceBusy }
                     let netdevName = port.netdev!
                     if netdev(netdevName)!.openCount == 0 { renamed = renamePersistentAttachment(netdevName) || renamed }
-                    increaseOpenCount(netdevName)
-                    binding = .netdev(netdevName)
+                    addHolder(holder, to: netdevName)
+                    binding = .netdev(netdevName, holder: holder)
                     info = self.info(of: netdev(netdevName)!)
                 case .ephemeral:
                     switches[b]!.ports[slot]!.holders.append(holder)
@@ -80,8 +80,8 @@ extension VALEKernelState {
             if isAttachedNIC(name) { throw .resourceBusy }
             if netdev.kind == .persistent && attachments(of: name).contains(where: { $0.port.wrapped }) { throw .resourceBusy }
             if netdev.kind == .persistent && netdev.openCount == 0 { renamed = renamePersistentAttachment(name) || renamed }
-            increaseOpenCount(name)
-            binding = .netdev(name)
+            addHolder(holder, to: name)
+            binding = .netdev(name, holder: holder)
             info = self.info(of: netdev)
         }
         reg.nr_offset = 0
@@ -98,16 +98,18 @@ extension VALEKernelState {
         return binding
     }
 
-    mutating func increaseOpenCount(_ netdev: String) {
-        if let i = netdevs.firstIndex(where: { $0.name == netdev }) { netdevs[i].openCount += 1 }
+    mutating func addHolder(_ holder: String, to netdev: String) {
+        if let i = netdevs.firstIndex(where: { $0.name == netdev }) { netdevs[i].holders.append(holder) }
     }
 
     /// Undoes a binding when its fd is closed (or its process died).
     mutating func release(_ binding: VALEKernelBinding) {
         switch binding {
         case .untracked: break
-        case .netdev(let name):
-            if let i = netdevs.firstIndex(where: { $0.name == name }) { netdevs[i].openCount = max(0, netdevs[i].openCount - 1) }
+        case .netdev(let name, let holder):
+            if let i = netdevs.firstIndex(where: { $0.name == name }), let h = netdevs[i].holders.firstIndex(of: holder) {
+                netdevs[i].holders.remove(at: h)
+            }
         case .ephemeral(let name, let holder):
             guard let (swName, _) = Self.splitVALE(name), let b = switchIndex(swName),
                   let slot = switches[b]!.slot(named: name) else { return }
@@ -118,14 +120,16 @@ extension VALEKernelState {
         }
     }
 
-    /// Drops ephemeral holders whose process no longer exists (a killed VM),
-    /// as the kernel does when their fds close.
+    /// Drops holders whose process no longer exists (a killed VM or
+    /// application), as the kernel does when their fds close.
     mutating func reapHolders(isAlive: (Int32) -> Bool) {
+        func alive(_ holder: String) -> Bool {
+            guard let pid = holder.split(separator: ":").first.flatMap({ Int32($0) }) else { return true }
+            return isAlive(pid)
+        }
+        for i in netdevs.indices { netdevs[i].holders.removeAll { !alive($0) } }
         for (b, slot, port) in allPorts where port.kind == .ephemeral {
-            let alive = port.holders.filter { holder in
-                guard let pid = holder.split(separator: ":").first.flatMap({ Int32($0) }) else { return true }
-                return isAlive(pid)
-            }
+            let alive = port.holders.filter(alive)
             if alive.count != port.holders.count {
                 switches[b]!.ports[slot]!.holders = alive
                 if alive.isEmpty { removePort(bridge: b, slot: slot) }

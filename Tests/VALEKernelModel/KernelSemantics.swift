@@ -147,10 +147,7 @@ extension VALEKernelState {
             if let sw = switches[bridge] {
                 while slot < VALELimits.portSlots {
                     if let port = sw.ports[slot] {
-                        withUnsafeMutableBytes(of: &header.pointee.nr_name) { raw in
-                            for i in 0..<raw.count { raw[i] = 0 }
-                            for (i, byte) in port.name.utf8.prefix(63).enumerated() { raw[i] = byte }
-                        }
+                        NetmapEncoding.storeName(port.name, into: header)
                         body.storeBytes(of: UInt16(bridge), as: UInt16.self)
                         body.storeBytes(of: UInt32(slot), toByteOffset: portOffset, as: UInt32.self)
                         return

@@ -22,8 +22,10 @@ public struct VALEKernelState: Codable, Sendable, Equatable {
         public var txRings: UInt16, rxRings: UInt16, txSlots: UInt32, rxSlots: UInt32
         /// Memory region (1 = global region of NICs).
         public var memoryRegion: UInt16
-        /// How many netmap fds hold it open (REGISTER by applications).
-        public var openCount: Int = 0
+        /// Who holds it open through netmap (REGISTER by applications): `pid:fd` strings.
+        public var holders: [String] = []
+        /// How many netmap fds hold it open.
+        public var openCount: Int { holders.count }
 
         /// Creates a netdev.
         public init(name: String, kind: NetdevKind, txRings: UInt16 = 1, rxRings: UInt16 = 1,

@@ -38,6 +38,19 @@ import VALEKernelModel
         return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
     }
 
+    /// Starts `vale-kernel-model hold STATE NAME` and returns once it holds the port.
+    static func startHolder(_ path: String, _ name: String) throws -> Process {
+        let process = Process()
+        process.executableURL = tool
+        process.arguments = ["hold", path, name]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        #expect(line == "holding \(name)\n")
+        return process
+    }
+
     static func stateFile() throws -> (String, () -> Void) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("valekm-proc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -70,14 +83,7 @@ import VALEKernelModel
         #expect(try Self.run(["attach", path, "vale0:eth0"]).status == 0)
 
         // A "VM" opens vale0:vm1 and holds it.
-        let vm = Process()
-        vm.executableURL = Self.tool
-        vm.arguments = ["hold", path, "vale0:vm1"]
-        let out = Pipe()
-        vm.standardOutput = out
-        try vm.run()
-        let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
-        #expect(line == "holding vale0:vm1\n")
+        let vm = try Self.startHolder(path, "vale0:vm1")
         let model = VALEKernelModel(stateFile: path)
         #expect(model.state.listedNames == ["vale0:eth0", "vale0:vm1"])
         #expect(model.callLog.last?.request == .register)
@@ -92,5 +98,20 @@ import VALEKernelModel
         #expect(try control.list().map(\.name) == ["vale0:eth0"])
         let attachesAndDetaches = model.callLog.filter { $0.request == .valeAttach || $0.request == .valeDetach }
         #expect(attachesAndDetaches.count == 1, "reopening made no attach or detach call")
+    }
+
+    @Test func aNICHeldByAKilledApplicationBecomesAttachable() throws {
+        let (path, cleanup) = try Self.stateFile()
+        defer { cleanup() }
+        try #require(FileManager.default.isExecutableFile(atPath: Self.tool.path), "vale-kernel-model not built at \(Self.tool.path)")
+        let model = VALEKernelModel(stateFile: path, nics: ["eth1"])
+        let app = try Self.startHolder(path, "eth1")
+        let control = try NetmapControl(systemCalls: model)
+        let busy = try #require(throws: NetmapError.self) { try control.attach("vale0:eth1") }
+        #expect(busy.errno == .resourceBusy)
+        kill(app.processIdentifier, SIGKILL)
+        app.waitUntilExit()
+        let next = try NetmapControl(systemCalls: model)
+        #expect(try next.attach("vale0:eth1") == 0)
     }
 }
