@@ -87,7 +87,7 @@ struct EmptyParams: Encodable {}
         try d.daemon.start()
         // A program holds eth1 open in netmap mode: ATTACH answers EBUSY.
         d.model.mutate { state in
-            if let i = state.netdevs.firstIndex(where: { $0.name == "eth1" }) { state.netdevs[i].openCount = 1 }
+            if let i = state.netdevs.firstIndex(where: { $0.name == "eth1" }) { state.netdevs[i].holders = ["external"] }
         }
         do {
             _ = try d.call("Attach", AttachParameters(switchName: "vale0", interface: "eth1"), as: AttachReply.self)
