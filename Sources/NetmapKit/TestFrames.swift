@@ -47,8 +47,16 @@ public struct UDPTestFrame: Sendable, Hashable {
             UInt8(sourcePort >> 8), UInt8(sourcePort & 0xFF), UInt8(destinationPort >> 8), UInt8(destinationPort & 0xFF),
             UInt8(udpLength >> 8), UInt8(udpLength & 0xFF), 0, 0,
         ])
-        frame.replaceSubrange(42..<46, with: [UInt8(sequence >> 24), UInt8((sequence >> 16) & 0xFF), UInt8((sequence >> 8) & 0xFF), UInt8(sequence & 0xFF)])
+        Self.stamp(&frame, sequence: sequence)
         return frame
+    }
+
+    /// Writes `sequence` into a frame made by ``bytes(sequence:)`` (the first
+    /// 4 payload bytes, big-endian), as the generator does for each copy.
+    public static func stamp(_ frame: inout [UInt8], sequence: UInt32) {
+        guard frame.count >= 46 else { return }
+        frame[42] = UInt8(sequence >> 24); frame[43] = UInt8((sequence >> 16) & 0xFF)
+        frame[44] = UInt8((sequence >> 8) & 0xFF); frame[45] = UInt8(sequence & 0xFF)
     }
 
     /// The sequence number written by ``bytes(sequence:)``, if `frame` is long enough.

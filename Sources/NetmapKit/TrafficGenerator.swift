@@ -35,22 +35,33 @@ public struct NetmapTrafficGenerator {
     /// all bound TX rings. Stops early, returning what was sent, when a `poll`
     /// times out without room.
     public func send(count: Int, frame: UDPTestFrame = UDPTestFrame()) throws -> Report {
+        try send(template: frame.bytes(), count: count, stampSequence: true, giveUpWhenStuck: true)
+    }
+
+    /// Sends copies of `template` until `count` frames (nil: no limit) or
+    /// until `shouldStop` says so, checked between bursts. With
+    /// `stampSequence` each copy carries its sequence number where
+    /// ``UDPTestFrame`` keeps it. With `giveUpWhenStuck` a `poll` that times
+    /// out without room ends the run; otherwise it waits again.
+    public func send(template: [UInt8], count: Int?, stampSequence: Bool = false, giveUpWhenStuck: Bool = false,
+                     shouldStop: () -> Bool = { false }) throws -> Report {
         let rings = (0..<(port.txRingCount + port.hostTXRingCount)).compactMap { port.txRing($0) }
         guard !rings.isEmpty else {
             throw NetmapError(kind: .mapping, request: nil, portName: port.name, errno: nil, detail: "no TX ring is bound")
         }
         var report = Report(frames: 0, bytes: 0, syncs: 0, waits: 0)
-        var template = frame.bytes()
-        while report.frames < count {
+        var frame = template
+        func wanted() -> Bool { count.map { report.frames < $0 } ?? true }
+        while wanted(), !shouldStop() {
             var queued = 0
-            for ring in rings where report.frames < count {
-                while queued < burst, report.frames < count, ring.available > 0 {
-                    let sequence = UInt32(truncatingIfNeeded: report.frames)
-                    template[42] = UInt8(sequence >> 24); template[43] = UInt8((sequence >> 16) & 0xFF)
-                    template[44] = UInt8((sequence >> 8) & 0xFF); template[45] = UInt8(sequence & 0xFF)
-                    _ = try ring.transmit(template)
+            for ring in rings where wanted() {
+                while queued < burst, wanted(), ring.available > 0 {
+                    if stampSequence { UDPTestFrame.stamp(&frame, sequence: UInt32(truncatingIfNeeded: report.frames)) }
+                    // Copied every time: on a pipe the kernel swaps buffers
+                    // between the ends, so a slot's buffer does not keep its bytes.
+                    _ = try ring.transmit(frame)
                     report.frames += 1
-                    report.bytes += template.count
+                    report.bytes += frame.count
                     queued += 1
                 }
             }
@@ -58,7 +69,7 @@ public struct NetmapTrafficGenerator {
             report.syncs += 1
             if queued == 0 {
                 report.waits += 1
-                if try port.poll(events: Int16(POLLOUT), timeout: pollTimeout) & Int16(POLLOUT) == 0 { break }
+                if try port.poll(events: Int16(POLLOUT), timeout: pollTimeout) & Int16(POLLOUT) == 0, giveUpWhenStuck { break }
             }
         }
         return report
@@ -78,6 +89,8 @@ public struct NetmapTrafficReceiver {
         public var outOfOrder: Int
         /// `poll` calls that timed out.
         public var timeouts: Int
+        /// `NIOCRXSYNC` calls made.
+        public var syncs: Int = 0
     }
 
     /// The port to receive on.
@@ -94,20 +107,32 @@ public struct NetmapTrafficReceiver {
     /// Receives until `count` frames arrived or a `poll` times out; `inspect`
     /// sees each frame (as a buffer lent for the call).
     public func receive(count: Int, inspect: (UnsafeRawBufferPointer) -> Void = { _ in }) throws -> Report {
+        try receive(count: Optional(count), giveUpOnTimeout: true, inspect: inspect)
+    }
+
+    /// Receives until `count` frames (nil: no limit) or `shouldStop`, checked
+    /// after every `poll`. With `giveUpOnTimeout` a `poll` that times out ends
+    /// the run; otherwise it counts the timeout and waits again. POLLERR (the
+    /// port left netmap mode) is an error.
+    public func receive(count: Int?, giveUpOnTimeout: Bool, shouldStop: () -> Bool = { false },
+                        inspect: (UnsafeRawBufferPointer) -> Void = { _ in }) throws -> Report {
         let rings = (0..<(port.rxRingCount + port.hostRXRingCount)).compactMap { port.rxRing($0) }
         guard !rings.isEmpty else {
             throw NetmapError(kind: .mapping, request: nil, portName: port.name, errno: nil, detail: "no RX ring is bound")
         }
         var report = Report(frames: 0, bytes: 0, outOfOrder: 0, timeouts: 0)
         var expected: UInt32 = 0
-        while report.frames < count {
-            if try port.poll(events: Int16(POLLIN), timeout: pollTimeout) & Int16(POLLIN) == 0 {
-                report.timeouts += 1
-                break
+        func wanted() -> Bool { count.map { report.frames < $0 } ?? true }
+        while wanted(), !shouldStop() {
+            let revents = try port.poll(events: Int16(POLLIN), timeout: pollTimeout)
+            if revents & Int16(POLLERR) != 0 {
+                throw NetmapError(kind: .sync, request: nil, portName: port.name, errno: nil, detail: "poll reported POLLERR (the port left netmap mode?)")
             }
             try port.rxSync()
+            report.syncs += 1
+            var got = 0
             for ring in rings {
-                while report.frames < count, ring.available > 0 {
+                while wanted(), ring.available > 0 {
                     let index = ring.head
                     let length = Int(ring.slot(index).length)
                     try ring.withBuffer(slot: index) { buffer in
@@ -121,7 +146,12 @@ public struct NetmapTrafficReceiver {
                     ring.advance()
                     report.frames += 1
                     report.bytes += length
+                    got += 1
                 }
+            }
+            if got == 0 && revents & Int16(POLLIN) == 0 {
+                report.timeouts += 1
+                if giveUpOnTimeout { break }
             }
         }
         return report
