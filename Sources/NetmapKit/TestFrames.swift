@@ -67,7 +67,7 @@ public struct UDPTestFrame: Sendable, Hashable {
     }
 
     /// RFC 1071 checksum.
-    static func internetChecksum(_ bytes: ArraySlice<UInt8>) -> UInt16 {
+    public static func internetChecksum(_ bytes: ArraySlice<UInt8>) -> UInt16 {
         var sum: UInt32 = 0
         var index = bytes.startIndex
         while index + 1 < bytes.endIndex {

@@ -10,7 +10,7 @@ import Testing
         #expect(frame.bytes.count == 60, "padded to the Ethernet minimum")
         #expect(Array(frame.bytes[12..<14]) == [0x08, 0x00])
         #expect(frame.bytes[14] == 0x45 && frame.bytes[23] == 17)
-        #expect(FrameTemplate.internetChecksum(frame.bytes[14..<34]) == 0, "a correct IPv4 header sums to zero")
+        #expect(UDPTestFrame.internetChecksum(frame.bytes[14..<34]) == 0, "a correct IPv4 header sums to zero")
         #expect(Int(frame.bytes[16]) << 8 | Int(frame.bytes[17]) == 46)
         #expect(Int(frame.bytes[38]) << 8 | Int(frame.bytes[39]) == 26)
     }
