@@ -46,13 +46,11 @@ extension Engine {
     /// Every port valed knows: desired ones (ok, missing or failed) and the
     /// ones it only observes (ephemeral ports of VMs and applications: foreign).
     public func list(switchName: String? = nil) async -> [PortStatus] {
-        await lock.run { await self.refreshObservedOnly() }
+        await lock.run { await self.refreshObserved() }
         let rows = portRows()
         guard let switchName else { return rows }
         return rows.filter { $0.switchName == switchName }
     }
-
-    private func refreshObservedOnly() { refreshObserved() }
 
     func portRows() -> [PortStatus] {
         var rows: [PortStatus] = []
@@ -79,7 +77,7 @@ extension Engine {
             let owned = state.owned.attachments.contains(port.key)
             let host = byKey[port.key]?.first { $0.isHostPort }
             rows.append(PortStatus(switchName: port.switchName, name: port.port,
-                                   kind: existingInterfaces.contains(port.port) || datapath.interfaceExists(port.port) ? (host != nil ? .nicHost : .nic) : .ephemeral,
+                                   kind: existingInterfaces.contains(port.port) ? (host != nil ? .nicHost : .nic) : .ephemeral,
                                    owner: owned ? .runtime : .foreign, state: owned ? "being removed" : "ok",
                                    bridgeIndex: port.bridgeIndex, portIndex: port.portIndex, hostPortIndex: host?.portIndex,
                                    carrier: nil, counters: port.counters, polling: nil, vnetHeaderLength: nil))

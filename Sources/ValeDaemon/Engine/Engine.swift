@@ -136,12 +136,11 @@ public actor Engine {
         do { observed = try datapath.observe() } catch {
             logger.error("cannot list the datapath's ports: \(error)")
         }
-        var names = Set(observed.map(\.interface))
-        for name in state.desired.persistentPorts.keys { if datapath.interfaceExists(name) { names.insert(name) } }
-        for a in state.desired.attachments.values { if datapath.interfaceExists(a.interface) { names.insert(a.interface) } }
-        for name in state.owned.persistentPorts { if datapath.interfaceExists(name) { names.insert(name) } }
-        // A port only in the switch list is not a netdev (an ephemeral port).
-        existingInterfaces = names.filter { datapath.interfaceExists($0) }
+        // Every name valed cares about, each asked about once. A port only in
+        // the switch list is not a netdev (an ephemeral port).
+        let candidates = Set(observed.map(\.interface)).union(state.desired.persistentPorts.keys)
+            .union(state.desired.attachments.values.map(\.interface)).union(state.owned.persistentPorts)
+        existingInterfaces = candidates.filter { datapath.interfaceExists($0) }
     }
 
     /// Desired objects found already present become owned (adopted); owned
