@@ -69,7 +69,7 @@ public struct ConfigParser {
         for (key, target) in [("options", \ModuleConfig.options), ("parameters", \ModuleConfig.parameters)] {
             guard let n = map[key], let m = reader.mapping(n, "module.\(key)") else { continue }
             for (k, v) in m {
-                guard let name = reader.string(k, "parameter name"), let value = reader.scalarText(v, "module.\(key).\(name)") else { continue }
+                guard let name = reader.string(k, "parameter name"), let value = reader.string(v, "module.\(key).\(name)") else { continue }
                 if name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
                     reader.report(k, "module.\(key): '\(name)' is not a parameter name"); continue
                 }

@@ -45,9 +45,6 @@ struct Reader {
         return nil
     }
 
-    /// Any scalar as text (module options like `max_bridges: 16`).
-    mutating func scalarText(_ node: Node, _ what: String) -> String? { string(node, what) }
-
     mutating func bool(_ node: Node, _ what: String) -> Bool? {
         if case .scalar = node, let b = node.bool { return b }
         report(node, "\(what) must be true or false, not '\(node.string ?? "?")'")

@@ -24,9 +24,8 @@ enum NameRules {
         if let bad = name.unicodeScalars.first(where: { $0 == "/" || $0 == ":" || $0.properties.isWhitespace || $0.value < 0x21 || $0.value > 0x7e }) {
             return "an interface name cannot contain '\(bad.escaped(asASCII: true))'"
         }
-        if name.hasPrefix("val") && !name.hasPrefix("vale") {
-            return nil // attachable as valeX:valY; netmap can't open it by plain name, which valed never does
-        }
+        // A netdev named "val…" cannot be opened by its plain name through
+        // netmap, but it can be attached as valeX:valY, which is all valed does.
         return nil
     }
 
