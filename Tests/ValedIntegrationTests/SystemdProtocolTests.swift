@@ -43,8 +43,13 @@ import TestSupport
         try daemon.start()
         defer { _ = try? Shell.run(["ip", "link", "del", tap], check: false) }
         #expect(notify.wait(for: "READY=1", timeout: 10) != nil)
+        // Signals sent the moment valed is ready are honoured, not fatal.
+        kill(daemon.pid!, SIGHUP)
+        #expect(notify.wait(for: "RELOADING=1", timeout: 5) != nil, "a SIGHUP right after READY=1 is a reload")
+        #expect(notify.wait(for: "READY=1", timeout: 5) != nil)
         daemon.stop()
         #expect(notify.wait(for: "STOPPING=1", timeout: 5) != nil)
+        #expect(daemon.terminationStatus == 0, "a SIGTERM right after READY=1 is a clean stop, not a kill: \(daemon.log())")
         #expect(try Shell.run(["ip", "link", "show", tap], check: false).succeeded, "the persistent port outlives valed")
     }
 }

@@ -39,6 +39,12 @@ public struct Daemon: Sendable {
     }
 
     public func run() async throws {
+        // Trap the signals first: one that arrives while valed starts, or
+        // just after READY=1, is buffered and honoured (a clean stop, a
+        // reload) instead of killing valed by the default action.
+        let stopSignals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let reloadSignals = await UnixSignalsSequence(trapping: .sighup)
+        let wedgeSignals = options.wedgeOnSIGUSR1 ? await UnixSignalsSequence(trapping: .sigusr1) : nil
         let logger = Logger(label: "valed")
         let notifier = environment.notifier
         let config: ValedConfig
@@ -112,12 +118,22 @@ public struct Daemon: Sendable {
         _ = try? notifier.ready(status: Self.statusLine(await engine.status()))
         logger.info("listening on \(server.socketPath ?? "the socket passed by systemd")")
 
-        let supervisor = EngineSupervisor(engine: engine, notifier: notifier, logger: logger, wedgeOnSIGUSR1: options.wedgeOnSIGUSR1)
+        let supervisor = EngineSupervisor(engine: engine, notifier: notifier, logger: logger,
+                                          reloadSignals: reloadSignals, wedgeSignals: wedgeSignals)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: server), .init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
-        try await group.run()
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                for await signal in stopSignals {
+                    logger.info("\(signal): stopping")
+                    await group.triggerGracefulShutdown()
+                    return
+                }
+            }
+            try await group.run()
+            tasks.cancelAll()
+        }
         descriptorServer?.stop()
         pipes?.closeAll()
         monitor?.stop()
@@ -149,21 +165,25 @@ struct EngineSupervisor: Service {
     let engine: Engine
     let notifier: SystemdNotifier
     let logger: Logger
-    var wedgeOnSIGUSR1 = false
+    /// SIGHUP, trapped since valed began starting.
+    let reloadSignals: UnixSignalsSequence
+    /// SIGUSR1 with `--test-wedge-on-sigusr1`: wedges the engine (a test's
+    /// fault switch for the watchdog).
+    let wedgeSignals: UnixSignalsSequence?
 
     func run() async throws {
         let interval = (try? notifier.watchdogPingInterval()) ?? nil
         try await withThrowingTaskGroup(of: Void.self) { group in
-            if wedgeOnSIGUSR1 {
+            if let wedgeSignals {
                 group.addTask {
-                    for await _ in await UnixSignalsSequence(trapping: .sigusr1) {
+                    for await _ in wedgeSignals {
                         logger.warning("test fault switch: wedging the engine")
                         await engine.wedgeForTesting()
                     }
                 }
             }
             group.addTask {
-                for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                for await _ in reloadSignals {
                     _ = try? notifier.reloading(status: "reloading configuration", monotonicMicroseconds: SystemdNotifier.monotonicMicroseconds())
                     do {
                         let report = try await engine.reload()
