@@ -254,6 +254,31 @@ import Glibc
         harness.directory.remove()
     }
 
+    /// Connections accepted while the server stops (NIO issue 2813: an
+    /// accepted channel still buffered when the accept loop ends) are
+    /// closed, and neither leak nor crash valed.
+    @Test func stoppingWhileClientsConnectClosesEveryAcceptedConnection() async throws {
+        let directory = try TemporaryDirectory(prefix: "valed-ctl")
+        defer { directory.remove() }
+        let path = directory.path + "/valed.sock"
+        for _ in 0..<20 {
+            let server = ControlServer(configuration: ControlServerConfiguration(listener: .path(path)), handler: FakeHandler())
+            try await server.start()
+            let clients = try (0..<64).map { _ in try connectUnixSocket(path) }
+            defer { clients.forEach { close($0) } }
+            await server.stop()
+            for fd in clients {
+                var timeout = timeval(tv_sec: 10, tv_usec: 0)
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                var byte: UInt8 = 0
+                let n = read(fd, &byte, 1)
+                let error = n < 0 ? errno : 0
+                #expect(n == 0 || error == ECONNRESET, "a client accepted during the stop is closed, not left hanging (read: \(n), errno \(error))")
+            }
+            #expect(server.connectionCount == 0)
+        }
+    }
+
     @Test func socketIsCreatedWithItsDirectoryAndMode0666() async throws {
         let harness = try await ServerHarness.start(subdirectory: "run/valed")
         defer { Task { await harness.stop() } }
@@ -331,8 +356,18 @@ func eventually(_ condition: @escaping () throws -> Bool) async throws {
     }
 }
 
+/// socket(2) + connect(2) of a Unix stream socket to `path`.
+func connectUnixSocket(_ path: String) throws -> Int32 {
+    try unixStreamSocket(path) { connect($0, $1, $2) }
+}
+
 /// socket(2) + bind(2) of a Unix stream socket at `path`.
 func bindUnixSocket(_ path: String) throws -> Int32 {
+    try unixStreamSocket(path) { bind($0, $1, $2) }
+}
+
+/// A Unix stream socket on which `call` (bind or connect) was made with `path`.
+private func unixStreamSocket(_ path: String, _ call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32) throws -> Int32 {
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)
@@ -341,9 +376,13 @@ func bindUnixSocket(_ path: String) throws -> Int32 {
         raw[path.utf8.count] = 0
     }
     let result = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { call(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
     }
-    guard result == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EINVAL) }
+    guard result == 0 else {
+        let error = POSIXError(POSIXErrorCode(rawValue: errno) ?? .EINVAL)
+        close(fd)
+        throw error
+    }
     return fd
 }
 

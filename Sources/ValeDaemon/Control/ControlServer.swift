@@ -31,6 +31,11 @@ public final class ControlServer: Service, Sendable {
         var serverChannel: (any Channel)?
         var acceptTask: Task<Void, Never>?
         var connections: [ObjectIdentifier: ConnectionState] = [:]
+        /// Accepted connections not yet taken by a serving task. The accept
+        /// stream drops what it still buffers when it ends, and a
+        /// `NIOAsyncChannel` dropped without `executeThenClose` traps (NIO
+        /// issue 2813); holding them here lets the stop close each one.
+        var unserved: [ObjectIdentifier: Accepted] = [:]
         var boundPath: String?
     }
 
@@ -99,9 +104,21 @@ public final class ControlServer: Service, Sendable {
                 try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
                 try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(VarlinkNIOFrameDecoder(limit: limit)))
                 try channel.pipeline.syncOperations.addHandler(IdleConnectionCloser(connection: connection))
-                let asyncChannel = try NIOAsyncChannel<InboundFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
-                return Accepted(channel: asyncChannel, connection: connection,
-                                pid: credentials.pid, uid: credentials.uid, gid: credentials.gid)
+                // Decided under the lock: once the server stops, no new
+                // NIOAsyncChannel is made (failing here closes the channel),
+                // so the stop's sweep of `unserved` misses none.
+                return try self.state.withLock { state in
+                    guard state.phase == .running else { throw ControlServerError("the control server is stopping") }
+                    let asyncChannel = try NIOAsyncChannel<InboundFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    let accepted = Accepted(channel: asyncChannel, connection: connection,
+                                            pid: credentials.pid, uid: credentials.uid, gid: credentials.gid)
+                    state.unserved[ObjectIdentifier(connection)] = accepted
+                    return accepted
+                }
+            }.flatMapErrorThrowing { error in
+                // NIO leaves a child whose initializer failed open; close it.
+                channel.close(promise: nil)
+                throw error
             }
         }
 
@@ -155,16 +172,27 @@ public final class ControlServer: Service, Sendable {
         } catch {
             logger.debug("closing the control socket: \(error)")
         }
+        // Connections accepted but never handed to a serving task: close them.
+        let leftovers = state.withLock { state in
+            if state.phase == .running { state.phase = .stopping }
+            defer { state.unserved = [:] }
+            return Array(state.unserved.values)
+        }
+        for accepted in leftovers {
+            try? await accepted.channel.executeThenClose { _, _ in }
+        }
     }
 
     private func serve(_ accepted: Accepted, dispatcher: ControlDispatcher, authorizer: PeerAuthorizer, limit: Int) async {
         let caller = authorizer.caller(pid: accepted.pid, uid: accepted.uid, gid: accepted.gid)
         let connection = accepted.connection
         let key = ObjectIdentifier(connection)
-        let stopping = state.withLock { state in
+        let (taken, stopping) = state.withLock { state in
+            guard state.unserved.removeValue(forKey: key) != nil else { return (false, true) }
             state.connections[key] = connection
-            return state.phase != .running
+            return (true, state.phase != .running)
         }
+        guard taken else { return }   // the stop's sweep closed it already
         if stopping { connection.stop() }
         accepted.channel.channel.closeFuture.whenComplete { _ in connection.cancelStream() }
         let server = ControlConnection(dispatcher: dispatcher, state: connection, caller: caller, limit: limit,
