@@ -11,10 +11,9 @@ struct SwitchIntegrationTests {
     @Test func twoNamespacesPingBothWaysAndCarryTCP() throws {
         let topo = try Topology()
         defer { topo.close() }
-        try topo.addHost(); try topo.addHost()
-        try topo.createSwitch()
-        #expect(try topo.attach("p1") == 0)
-        #expect(try topo.attach("p2") == 1)
+        let ports = try topo.twoHostsOnASwitch()
+        #expect(ports.first == 0)
+        #expect(ports.second == 1)
 
         #expect(try topo.ping(from: 1, to: topo.ip(2)))
         #expect(try topo.ping(from: 2, to: topo.ip(1)))
@@ -87,9 +86,7 @@ struct SwitchIntegrationTests {
     @Test func anRxMonitorCopiesWhatAPortSendsUntilRemoved() throws {
         let topo = try Topology()
         defer { topo.close() }
-        try topo.addHost(); try topo.addHost()
-        try topo.createSwitch()
-        let first = try topo.attach("p1"); try topo.attach("p2")
+        let first = try topo.twoHostsOnASwitch().first
         let mac1 = try topo.mac(ofHost: 1)
         let seen = Mutex<[MonitoredFrame]>([])
         let token = try topo.host.addMonitor(switch: topo.switchName, port: first, direction: .rx) { frame in
@@ -111,10 +108,7 @@ struct SwitchIntegrationTests {
     @Test func detachStopsTrafficAndAttachRestoresIt() throws {
         let topo = try Topology()
         defer { topo.close() }
-        try topo.addHost(); try topo.addHost()
-        try topo.createSwitch()
-        try topo.attach("p1")
-        let second = try topo.attach("p2")
+        let second = try topo.twoHostsOnASwitch().second
         #expect(try topo.ping(from: 1, to: topo.ip(2)))
 
         try topo.host.detach(switch: topo.switchName, port: second)
@@ -178,10 +172,7 @@ struct SwitchIntegrationTests {
     @Test func aVanishedInterfaceIsListedAsGoneAndCanBeDetached() throws {
         let topo = try Topology()
         defer { topo.close() }
-        try topo.addHost(); try topo.addHost()
-        try topo.createSwitch()
-        try topo.attach("p1")
-        let second = try topo.attach("p2")
+        let second = try topo.twoHostsOnASwitch().second
         #expect(try topo.ping(from: 1, to: topo.ip(2)))
         try topo.switchSide.run(["ip", "link", "set", "p2", "down"])
         #expect(try topo.host.info(switch: topo.switchName).ports[1].state == .down)
@@ -295,9 +286,7 @@ struct SwitchIntegrationTests {
     @Test func anIdleSwitchThreadSleeps() throws {
         let topo = try Topology()
         defer { topo.close() }
-        try topo.addHost(); try topo.addHost()
-        try topo.createSwitch()
-        try topo.attach("p1"); try topo.attach("p2")
+        try topo.twoHostsOnASwitch()
         // After traffic the loop wakes once a second for two to three seconds
         // (drop statistics), then blocks in poll() for good: no wakeups at all.
         // Permanent neighbours: no ARP re-probe seconds later disturbs the count.

@@ -60,6 +60,15 @@ final class Topology: @unchecked Sendable {
         return try inSwitch { try $0.attachInterface(switch: name, interface: interface) }
     }
 
+    /// Two hosts on a new switch with default configuration: `p1` and
+    /// `p2` attached, their port indices returned.
+    @discardableResult
+    func twoHostsOnASwitch() throws -> (first: Int, second: Int) {
+        try addHost(); try addHost()
+        try createSwitch()
+        return (try attach("p1"), try attach("p2"))
+    }
+
     /// `ping -c count` from host `from` to host `to`'s address; true on success.
     func ping(from: Int, to address: String, count: Int = 2, broadcast: Bool = false) throws -> Bool {
         var args = ["ping", "-n", "-q", "-c", "\(count)", "-i", "0.2", "-W", "1"]
