@@ -187,12 +187,13 @@ public final class ControlServer: Service, Sendable {
         let caller = authorizer.caller(pid: accepted.pid, uid: accepted.uid, gid: accepted.gid)
         let connection = accepted.connection
         let key = ObjectIdentifier(connection)
-        let (taken, stopping) = state.withLock { state in
-            guard state.unserved.removeValue(forKey: key) != nil else { return (false, true) }
+        // nil: the stop's sweep took (and closed) it already.
+        let stopping: Bool? = state.withLock { state in
+            guard state.unserved.removeValue(forKey: key) != nil else { return nil }
             state.connections[key] = connection
-            return (true, state.phase != .running)
+            return state.phase != .running
         }
-        guard taken else { return }   // the stop's sweep closed it already
+        guard let stopping else { return }
         if stopping { connection.stop() }
         accepted.channel.channel.closeFuture.whenComplete { _ in connection.cancelStream() }
         let server = ControlConnection(dispatcher: dispatcher, state: connection, caller: caller, limit: limit,
