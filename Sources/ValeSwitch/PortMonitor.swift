@@ -47,20 +47,54 @@ public struct MonitorToken: Hashable, Sendable {
     let id: Int
 }
 
-/// Called on the packet thread for each copied frame: it must return
-/// quickly (hand the frame to a queue or a stream continuation).
+/// Called on the packet thread for each copied frame, after the thread has
+/// released the switch (no lock of the switch or of the monitor is held), so
+/// it may call back into `UserspaceSwitchHost`, `removeMonitor` included. It
+/// must still return quickly: the next batch waits for it.
 public typealias MonitorHandler = @Sendable (MonitoredFrame) -> Void
 
-/// The monitors of one port. The packet thread checks `count` (one relaxed
-/// load) per frame and takes the lock only when a monitor exists.
+/// Copies collected while the packet thread holds the switch, handed to their
+/// handlers once it has let go (`deliver`). Owned by the packet thread.
+struct MonitorOutbox {
+    private(set) var entries: [(MonitorHandler, MonitoredFrame)] = []
+
+    var isEmpty: Bool { entries.isEmpty }
+
+    mutating func append(_ handler: @escaping MonitorHandler, _ frame: MonitoredFrame) {
+        entries.append((handler, frame))
+    }
+
+    /// Calls each handler with its frame, in the order collected, and empties
+    /// the outbox. Call with no lock held: a handler may re-enter the switch
+    /// (a stream that ends removes its own monitor).
+    mutating func deliver() {
+        guard !entries.isEmpty else { return }
+        let batch = entries
+        entries.removeAll(keepingCapacity: true)
+        for (handler, frame) in batch { handler(frame) }
+    }
+}
+
+/// The monitors of one port. The packet thread checks `isEmpty` (one relaxed
+/// load) per frame and takes the monitors' own lock only when one exists;
+/// that lock is never held while a handler runs.
 final class PortMonitors: Sendable {
-    private let entries = Mutex<[Int: (MonitorDirection, MonitorHandler)]>([:])
+    private struct Entry {
+        var direction: MonitorDirection
+        var handler: MonitorHandler
+        var ended: (@Sendable () -> Void)?
+    }
+    private let entries = Mutex<[Int: Entry]>([:])
     private let active = Atomic<Int>(0)
 
     var isEmpty: Bool { active.load(ordering: .relaxed) == 0 }
 
-    func add(id: Int, direction: MonitorDirection, handler: @escaping MonitorHandler) {
-        entries.withLock { $0[id] = (direction, handler); active.store($0.count, ordering: .relaxed) }
+    func add(id: Int, direction: MonitorDirection, handler: @escaping MonitorHandler,
+             ended: (@Sendable () -> Void)? = nil) {
+        entries.withLock {
+            $0[id] = Entry(direction: direction, handler: handler, ended: ended)
+            active.store($0.count, ordering: .relaxed)
+        }
     }
 
     @discardableResult
@@ -72,17 +106,29 @@ final class PortMonitors: Sendable {
         }
     }
 
-    func removeAll() {
-        entries.withLock { $0.removeAll(); active.store(0, ordering: .relaxed) }
+    /// Ends every monitor of the port (it was detached, or its switch
+    /// deleted) and returns their `ended` callbacks, for the caller to run
+    /// once it holds no lock.
+    @discardableResult
+    func removeAll() -> [@Sendable () -> Void] {
+        entries.withLock {
+            let ended = $0.values.compactMap(\.ended)
+            $0.removeAll()
+            active.store(0, ordering: .relaxed)
+            return ended
+        }
     }
 
-    /// Copies `frame` to every monitor that wants `direction`.
-    func deliver(_ frame: UnsafeRawBufferPointer, direction: FrameDirection, port: Int,
-                 seconds: Int, nanoseconds: Int) {
-        let handlers = entries.withLock { $0.values.filter { $0.0.includes(direction) }.map { $0.1 } }
+    /// Copies `frame` for every monitor that wants `direction` into `outbox`;
+    /// the handlers run later, from `MonitorOutbox.deliver`, outside the
+    /// switch's lock (issue 12: a handler that ended its stream re-entered
+    /// the switch from under the packet thread's lock and crashed valed).
+    func collect(_ frame: UnsafeRawBufferPointer, direction: FrameDirection, port: Int,
+                 seconds: Int, nanoseconds: Int, into outbox: inout MonitorOutbox) {
+        let handlers = entries.withLock { $0.values.filter { $0.direction.includes(direction) }.map(\.handler) }
         guard !handlers.isEmpty else { return }
         let copy = MonitoredFrame(bytes: Array(frame), seconds: seconds, nanoseconds: nanoseconds,
                                   direction: direction, port: port)
-        for handler in handlers { handler(copy) }
+        for handler in handlers { outbox.append(handler, copy) }
     }
 }

@@ -32,6 +32,9 @@ final class SwitchPort: Sendable {
 /// never while it sleeps, so the control side (add/remove port) waits at
 /// most one batch, and a port's socket is closed only when the packet
 /// thread is outside the batch. Counters are atomics and need no lock.
+/// Nothing foreign runs under the lock: monitor copies are collected in the
+/// batch and their handlers called after the lock is released, so a handler
+/// may call back into the switch (threading contract of `MonitorHandler`).
 final class SwitchDatapath: Sendable {
     struct Shared: ~Copyable {
         var core: LearningSwitch
@@ -110,8 +113,9 @@ final class SwitchDatapath: Sendable {
             port.io.close()
             return port
         }
-        port?.monitors.removeAll()
         if port != nil { wake() }
+        // Outside the lock: an ended callback may call back into the host.
+        for ended in port?.monitors.removeAll() ?? [] { ended() }
         return port
     }
 
@@ -144,14 +148,17 @@ final class SwitchDatapath: Sendable {
         shared.withLock { $0.stopping = true }
         wake()
         if started.load(ordering: .relaxed) { finished.wait() }
-        shared.withLock { state in
+        let ended = shared.withLock { state in
+            var ended: [@Sendable () -> Void] = []
             for case let port? in state.ports {
                 port.io.close()
-                port.monitors.removeAll()
+                ended += port.monitors.removeAll()
             }
             state.ports = Array(repeating: nil, count: SwitchConfiguration.maxPorts)
+            return ended
         }
         system.close(wakeFD)
+        for callback in ended { callback() }
     }
 
     // MARK: The packet thread
@@ -167,6 +174,8 @@ final class SwitchDatapath: Sendable {
         // Ports with frames queued for sendmmsg in the current block.
         var pending: [SwitchPort] = []
         pending.reserveCapacity(SwitchConfiguration.maxPorts)
+        // Monitor copies made under the lock, handed over after it.
+        var outbox = MonitorOutbox()
 
         while true {
             let (stopping, current, ports) = shared.withLock { ($0.stopping, $0.generation, $0.ports) }
@@ -204,8 +213,8 @@ final class SwitchDatapath: Sendable {
                     let rxMonitored = !port.monitors.isEmpty
                     received += port.io.receive(maxBlocks: blocksPerTurn, { frame, sec, nsec in
                         if rxMonitored {
-                            port.monitors.deliver(frame, direction: .rx, port: source,
-                                                  seconds: Int(sec), nanoseconds: Int(nsec))
+                            port.monitors.collect(frame, direction: .rx, port: source,
+                                                  seconds: Int(sec), nanoseconds: Int(nsec), into: &outbox)
                         }
                         state.core.forward(frame, from: source) { destination in
                             guard let out = ports[destination] else { return false }
@@ -214,8 +223,8 @@ final class SwitchDatapath: Sendable {
                             if !out.monitors.isEmpty {
                                 var ts = timespec()
                                 clock_gettime(CLOCK_REALTIME, &ts)
-                                out.monitors.deliver(frame, direction: .tx, port: destination,
-                                                     seconds: ts.tv_sec, nanoseconds: ts.tv_nsec)
+                                out.monitors.collect(frame, direction: .tx, port: destination,
+                                                     seconds: ts.tv_sec, nanoseconds: ts.tv_nsec, into: &outbox)
                             }
                             return true
                         }
@@ -227,6 +236,8 @@ final class SwitchDatapath: Sendable {
                     })
                 }
             }
+            // No lock held here: a handler may call back into the host.
+            outbox.deliver()
             if received > 0 { busySince = now }
             if now &- lastDropCheck >= 1_000_000_000 {
                 lastDropCheck = now

@@ -18,6 +18,10 @@ public final class UserspaceSwitchHost: Sendable {
     private let system: any PacketSystem
     private let clock: any SwitchClock
     private let monitorIDs = Atomic<Int>(0)
+    /// The monitors of each live token, so `removeMonitor` needs no switch
+    /// lock: it is called from a handler on the packet thread and from event
+    /// loops, neither of which may wait for (or re-enter) a forwarding batch.
+    private let monitorTargets = Mutex<[Int: PortMonitors]>([:])
 
     /// A host with no switches. `system` is the syscall seam (tests pass a
     /// recorder), `clock` drives MAC aging.
@@ -201,23 +205,30 @@ public final class UserspaceSwitchHost: Sendable {
     // MARK: Monitors
 
     /// Copies the frames of a port to `handler` until `removeMonitor`. Used
-    /// by `valectl monitor`. The handler runs on the packet thread while it
-    /// holds the switch: it must hand the frame off quickly (a queue, an
-    /// AsyncStream continuation) and must not call back into this host.
+    /// by `valectl monitor`. The handler runs on the packet thread after it
+    /// has released the switch, with no lock held: it may call back into
+    /// this host (`removeMonitor` when its stream ends), but it must return
+    /// quickly (hand the frame to a queue or an AsyncStream continuation).
+    /// `ended` is called once, with no lock held, when the monitor ends
+    /// because its port was detached or its switch deleted (not after
+    /// `removeMonitor`).
     public func addMonitor(switch name: String, port: Int, direction: MonitorDirection = .both,
+                           ended: (@Sendable () -> Void)? = nil,
                            handler: @escaping MonitorHandler) throws(SwitchError) -> MonitorToken {
         let target = try switchPort(name, port, what: "cannot monitor")
         let id = monitorIDs.add(1, ordering: .relaxed).newValue
-        target.monitors.add(id: id, direction: direction, handler: handler)
+        monitorTargets.withLock { $0[id] = target.monitors }
+        target.monitors.add(id: id, direction: direction, handler: handler, ended: ended)
         return MonitorToken(switchName: name, port: port, id: id)
     }
 
     /// Stops a monitor; nothing happens when it already ended (its port was
-    /// detached or its switch deleted). A frame the packet thread was handing
-    /// over at that moment may still reach the handler once.
+    /// detached or its switch deleted) or was removed before. Takes no lock
+    /// of the switch, so it is safe from a monitor handler and never waits
+    /// for a forwarding batch. A frame the packet thread had already copied
+    /// may still reach the handler once.
     public func removeMonitor(_ token: MonitorToken) {
-        guard let datapath = switches.withLock({ $0[token.switchName] }), let port = datapath.port(token.port) else { return }
-        port.monitors.remove(id: token.id)
+        monitorTargets.withLock { $0.removeValue(forKey: token.id) }?.remove(id: token.id)
     }
 
     private func switchPort(_ name: String, _ index: Int, what: String) throws(SwitchError) -> SwitchPort {

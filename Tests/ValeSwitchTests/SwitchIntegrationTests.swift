@@ -105,6 +105,54 @@ struct SwitchIntegrationTests {
         #expect(seen.withLock { $0.count } == count)
     }
 
+    /// Issue 12: a handler that ended its stream removed its own monitor from
+    /// the packet thread while the thread held the switch ("Recursive call to
+    /// lock Mutex", valed gone). Handlers now run with no lock held.
+    @Test func aMonitorHandlerMayCallBackIntoTheHostFromThePacketThread() throws {
+        let topo = try Topology()
+        defer { topo.close() }
+        let first = try topo.twoHostsOnASwitch().first
+        let token = Mutex<MonitorToken?>(nil)
+        let calls = Mutex(0)
+        let host = topo.host, name = topo.switchName
+        let added = try host.addMonitor(switch: name, port: first, direction: .both) { _ in
+            let n = calls.withLock { $0 += 1; return $0 }
+            // What AsyncStream's onTermination does when a counted capture ends,
+            // plus a read of the same switch.
+            _ = host.list()
+            _ = try? host.counters(switch: name, port: first)
+            if n == 3, let t = token.withLock({ $0 }) { host.removeMonitor(t) }
+        }
+        token.withLock { $0 = added }
+        #expect(try topo.ping(from: 1, to: topo.ip(2), count: 5))
+        let seen = calls.withLock { $0 }
+        #expect(seen >= 3, "the handler ran (\(seen) calls)")
+        // The monitor removed itself: more traffic reaches no handler, and the
+        // switch still forwards.
+        #expect(try topo.ping(from: 1, to: topo.ip(2), count: 3))
+        #expect(calls.withLock { $0 } <= 4, "at most one frame already copied arrives after removeMonitor")
+        host.removeMonitor(added) // twice is harmless
+    }
+
+    @Test func detachingAMonitoredPortEndsItsMonitorOnce() throws {
+        let topo = try Topology()
+        defer { topo.close() }
+        let ports = try topo.twoHostsOnASwitch()
+        let ended = Mutex(0)
+        let host = topo.host, name = topo.switchName
+        _ = try host.addMonitor(switch: name, port: ports.second, direction: .rx, ended: {
+            ended.withLock { $0 += 1 }
+            _ = host.list() // no lock is held: calling back is fine
+        }) { _ in }
+        let removed = try host.addMonitor(switch: name, port: ports.second, ended: { ended.withLock { $0 += 100 } }) { _ in }
+        host.removeMonitor(removed)
+        #expect(try topo.ping(from: 1, to: topo.ip(2), count: 1))
+        try host.detach(switch: name, port: ports.second)
+        #expect(ended.withLock { $0 } == 1, "the live monitor ended once; the removed one was not called")
+        try host.deleteSwitch(name)
+        #expect(ended.withLock { $0 } == 1)
+    }
+
     @Test func detachStopsTrafficAndAttachRestoresIt() throws {
         let topo = try Topology()
         defer { topo.close() }

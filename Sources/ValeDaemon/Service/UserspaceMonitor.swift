@@ -31,7 +31,10 @@ public struct UserspaceMonitor: MonitorProviding {
         let state = Mutex<(sent: Int, dropped: Int)>((0, 0))
         let token: MonitorToken
         do {
-            token = try host.addMonitor(switch: p.switchName, port: port.index, direction: direction) { frame in
+            let target = "\(p.switchName):\(p.port)"
+            token = try host.addMonitor(switch: p.switchName, port: port.index, direction: direction, ended: {
+                continuation.finish(throwing: VarlinkError.failed("monitor of \(target) ended: the port was detached or its switch deleted"))
+            }) { frame in
                 let (emit, finish, dropped) = state.withLock { s -> (Bool, Bool, Int) in
                     if let limit, s.sent >= limit { return (false, false, s.dropped) }
                     s.sent += 1
@@ -48,6 +51,9 @@ public struct UserspaceMonitor: MonitorProviding {
         } catch {
             throw VarlinkError.failed("\(error)")
         }
+        // Runs on the packet thread when a count is reached (finish() in the
+        // handler) or on an event loop when the client goes: removeMonitor
+        // takes no switch lock, so neither waits for nor re-enters a batch.
         continuation.onTermination = { _ in host.removeMonitor(token) }
         return stream
     }
