@@ -34,6 +34,34 @@ private func problems(_ yaml: String) -> [String] {
         #expect(try ConfigParser.load(path: "/nonexistent/valed.yaml") == ValedConfig())
     }
 
+    /// Issue 12: character devices and FIFOs were refused as root with "You
+    /// don't have permission" (Foundation stats the size first).
+    @Test func characterDevicesAndFIFOsAreReadLikeFiles() throws {
+        #expect(try ConfigParser.load(path: "/dev/null") == ValedConfig())
+        #expect(!ConfigParser.isPipe(path: "/dev/null"))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-fifo-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("valed.yaml").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(ConfigParser.isPipe(path: fifo))
+        let writer = Thread {
+            let fd = open(fifo, O_WRONLY)
+            let text = "switches:\n  vale0:\n    ports:\n      - nic: eth9\n"
+            _ = text.withCString { write(fd, $0, strlen($0)) }
+            close(fd)
+        }
+        writer.start()
+        let config = try ConfigParser.load(path: fifo)
+        #expect(config.desired.attachments.count == 1)
+    }
+
+    @Test func unreadableFilesSayWhyWithTheErrno() throws {
+        let error = #expect(throws: ConfigError.self) { try ConfigParser.load(path: "/tmp") }
+        let message = error.map { "\($0)" } ?? ""
+        #expect(message.contains("/tmp:1:1: cannot read the file: read: Is a directory (EISDIR)"), "\(message)")
+    }
+
     @Test func errorsCarryLineColumnAndReason() {
         #expect(problems("datapath: fast\n") == ["1:11: datapath must be one of auto, kernel, userspace, not 'fast'"])
         #expect(problems("switchs: {}\n") == ["1:1: unknown key 'switchs' in the top level (expected datapath, module, nic, userspace, switches, ports)"])

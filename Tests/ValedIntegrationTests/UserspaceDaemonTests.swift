@@ -104,6 +104,44 @@ struct UserspaceDaemonTests {
         for f in features { #expect(try t.feature(f, on: t.ha) == before[f]!, "\(f) is restored on detach") }
     }
 
+    /// Issue 12: `--config <(…)` works; a reload of that pipe is refused
+    /// (it would read nothing, or wait for a writer forever) and changes nothing.
+    @Test func aConfigurationFromAFIFOStartsValedAndItsReloadIsRefused() throws {
+        let t = try SwitchTopology()
+        try? FileManager.default.removeItem(atPath: t.daemon.configPath)
+        #expect(mkfifo(t.daemon.configPath, 0o600) == 0)
+        let path = t.daemon.configPath, text = "switches:\n  vale0:\n    ports:\n      - nic: \(t.ha)\n      - nic: \(t.hb)\n"
+        let writer = Thread {
+            let fd = open(path, O_WRONLY)
+            _ = text.withCString { write(fd, $0, strlen($0)) }
+            close(fd)
+        }
+        writer.start()
+        try t.daemon.start()
+        #expect(try t.ping(from: t.a, to: "10.77.0.2"), "the switch from the pipe forwards")
+        let before = try t.daemon.valectl(["config", "show"]).stdout
+        #expect(before.contains(t.ha) && before.contains(t.hb))
+        let reload = try t.daemon.valectl(["reload"])
+        #expect(reload.status == 1)
+        #expect(reload.stderr.contains("it is a pipe (FIFO)"), "\(reload.stderr)")
+        #expect(try t.daemon.valectl(["config", "show"]).stdout == before, "the desired state is unchanged")
+        #expect(try t.ping(from: t.a, to: "10.77.0.2"))
+    }
+
+    @Test func anUnreadableConfigurationIsRefusedWithThePermissionError() throws {
+        let dir = try TemporaryDirectory(prefix: "valed-perm")
+        #expect(chmod(dir.path, 0o755) == 0)
+        let file = dir.path + "/secret.yaml"
+        try "switches: {}\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(chmod(file, 0o600) == 0)
+        let valed = TestHost.executable("valed").path
+        let run = try Shell.run(["timeout", "20", "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                                 valed, "--datapath", "userspace", "--socket", dir.path + "/s.sock",
+                                 "--state-dir", dir.path + "/state", "--config", file], check: false)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("\(file):1:1: cannot read the file: open: Permission denied (EACCES)"), "\(run.stderr)")
+    }
+
     @Test func promiscuousModeClearedFromOutsideIsReasserted() throws {
         let t = try SwitchTopology()
         try t.daemon.start()

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Yams
 
@@ -15,13 +18,69 @@ public struct ConfigParser {
 
     /// Reads and parses `path`. A missing file is an empty configuration:
     /// valed then runs with what valectl creates.
+    /// Any readable file works: a regular file, a character device
+    /// (`/dev/null` is an empty configuration) or a FIFO (`--config <(…)`).
     public static func load(path: String) throws -> ValedConfig {
         guard FileManager.default.fileExists(atPath: path) else { return ValedConfig() }
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw ConfigError(issues: [ConfigIssue(file: path, line: 1, column: 1, reason: "cannot read the file: \(error.localizedDescription)")])
+        do { text = try readText(path) } catch let reason as ReadFailure {
+            throw ConfigError(issues: [ConfigIssue(file: path, line: 1, column: 1, reason: "cannot read the file: \(reason.text)")])
         }
         return try ConfigParser(fileName: path).parse(text)
+    }
+
+    /// True when `path` is a FIFO (`--config <(…)`): it can be read once, so
+    /// a reload would read an empty pipe or wait for a writer forever.
+    public static func isPipe(path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO
+    }
+
+    /// Largest configuration read: a guard against `--config /dev/zero`.
+    static let maxConfigBytes = 16 << 20
+
+    private struct ReadFailure: Error { let text: String }
+
+    /// Reads the whole file with open/read until end of file. Foundation's
+    /// String(contentsOfFile:) stats the size first and reports a character
+    /// device or a FIFO as "You don't have permission" (issue 12).
+    private static func readText(_ path: String) throws -> String {
+        func failure(_ call: String, _ code: Int32) -> ReadFailure {
+            ReadFailure(text: "\(call): \(String(cString: strerror(code))) (\(errnoName(code)))")
+        }
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw failure("open", errno) }
+        defer { Glibc.close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failure("read", errno)
+            }
+            if n == 0 { break }
+            bytes += chunk[0..<n]
+            if bytes.count > maxConfigBytes {
+                throw ReadFailure(text: "it is larger than \(maxConfigBytes >> 20) MiB")
+            }
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ReadFailure(text: "it is not UTF-8 text")
+        }
+        return text
+    }
+
+    private static func errnoName(_ code: Int32) -> String {
+        switch code {
+        case EACCES: "EACCES"
+        case EISDIR: "EISDIR"
+        case ENOENT: "ENOENT"
+        case ENXIO: "ENXIO"
+        case EIO: "EIO"
+        case ELOOP: "ELOOP"
+        default: "errno \(code)"
+        }
     }
 
     public func parse(_ text: String) throws -> ValedConfig {

@@ -18,6 +18,9 @@ extension Engine {
 
     private func reloadLocked() async throws -> ReconcileReport {
         let newConfig: ValedConfig
+        if ConfigParser.isPipe(path: configPath) {
+            throw EngineError(.configRejected, "cannot reload \(configPath): it is a pipe (FIFO), read once when valed started; nothing changed (start valed with a regular file to use reload)")
+        }
         do { newConfig = try ConfigParser.load(path: configPath) } catch let error as ConfigError {
             throw EngineError(.configRejected, "\(error)")
         }
