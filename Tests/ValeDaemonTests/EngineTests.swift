@@ -309,6 +309,24 @@ final class FakeNIC: NICPreparing, @unchecked Sendable {
         #expect(try Store.load(dir.path).savedNICs["eth1"] == nil)
     }
 
+    /// Issue 11: offloads go off for netmap (NETMAP-API.md 7.2) and stay on a
+    /// datapath that carries them, unless the configuration says otherwise.
+    @Test func offloadsFollowTheDatapathUnlessConfigured() async throws {
+        for (carries, configured, expected) in [(false, nil, false), (true, nil, true), (true, false, false), (false, true, true)] as [(Bool, Bool?, Bool)] {
+            let dir = try TemporaryDirectory(); defer { dir.remove() }
+            let dp = FakeDatapath(netdevs: ["eth1"])
+            dp.carriesOffloads = carries
+            let nic = FakeNIC()
+            let engine = Engine(datapath: dp, store: try Store(directory: dir.path), configPath: "-", nic: nic, logger: Logger(label: "t"))
+            var config = ValedConfig()
+            config.nicDefaults.offloads = configured
+            try await engine.start(config: config)
+            _ = try await engine.attach(switchName: "vale0", interface: "eth1", hostStack: false)
+            #expect(nic.log.value.first == "prepare eth1 promisc=true offloads=\(expected)",
+                    "datapath carries offloads: \(carries), configured: \(String(describing: configured))")
+        }
+    }
+
     @Test func jumboMTUOverTheBufferSizeIsWarned() async throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }
         let dp = FakeDatapath(netdevs: ["eth1"])

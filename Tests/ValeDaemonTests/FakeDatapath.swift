@@ -17,6 +17,8 @@ final class FakeDatapath: Datapath, @unchecked Sendable {
     init(netdevs: Set<String>) { self.netdevs = netdevs }
 
     let info = DatapathInfo(kind: .kernel, reason: "test")
+    /// What the datapath says about offloads (netmap: false).
+    var carriesOffloads = false
 
     private func record(_ call: String) throws {
         lock.lock(); defer { lock.unlock() }

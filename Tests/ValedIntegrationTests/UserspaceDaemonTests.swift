@@ -87,6 +87,9 @@ struct UserspaceDaemonTests {
         let before = try Dictionary(uniqueKeysWithValues: features.map { ($0, try t.feature($0, on: t.ha)) })
         #expect(before["generic-receive-offload"] == "on")
         #expect(try !t.hubLink(t.ha).contains("PROMISC"))
+        // The userspace datapath carries offloads, so they stay unless the
+        // configuration turns them off (as netmap's policy does by default).
+        try t.daemon.writeConfig("nic:\n  offloads: false\n")
         try t.daemon.start()
         #expect(try t.daemon.valectl(["attach", "vale0:\(t.ha)"]).status == 0)
         #expect(try t.hubLink(t.ha).contains("PROMISC"))
@@ -140,6 +143,22 @@ struct UserspaceDaemonTests {
                                  "--state-dir", dir.path + "/state", "--config", file], check: false)
         #expect(run.status == 1)
         #expect(run.stderr.contains("\(file):1:1: cannot read the file: open: Permission denied (EACCES)"), "\(run.stderr)")
+    }
+
+    /// Issue 11: on the userspace datapath a NIC keeps its offloads (GRO, TSO,
+    /// checksumming); VLAN stripping still goes off, since a stripped tag
+    /// would not be in the frame the switch forwards.
+    @Test func theUserspaceDatapathLeavesOffloadsAsTheyAre() throws {
+        let t = try SwitchTopology()
+        let kept = ["tx-checksum-ip-generic", "tx-scatter-gather", "tx-tcp-segmentation",
+                    "generic-segmentation-offload", "generic-receive-offload"]
+        try t.hub.run(["ethtool", "-K", t.ha, "gro", "on", "rxvlan", "on", "tx", "on", "sg", "on", "tso", "on", "gso", "on"], check: false)
+        try t.daemon.start()
+        #expect(try t.daemon.valectl(["attach", "vale0:\(t.ha)"]).status == 0)
+        for f in kept { #expect(try t.feature(f, on: t.ha) == "on", "\(f) is left on") }
+        #expect(try t.feature("rx-vlan-offload", on: t.ha) == "off", "VLAN stripping goes off")
+        #expect(try t.daemon.valectl(["detach", "vale0:\(t.ha)"]).status == 0)
+        #expect(try t.feature("rx-vlan-offload", on: t.ha) == "on", "and comes back on detach")
     }
 
     @Test func promiscuousModeClearedFromOutsideIsReasserted() throws {

@@ -7,7 +7,8 @@ struct AttachCommand: ParsableCommand {
         abstract: "Attach a NIC or persistent port to a switch.",
         discussion: """
             The switch is created when it does not exist. valed prepares the NIC first (up, \
-            promiscuous, offloads off; the old settings are saved and restored on detach), \
+            promiscuous, VLAN stripping off, offloads off on netmap and left as they are on \
+            the userspace datapath; the old settings are saved and restored on detach), \
             attaches it, waits for carrier, and remembers the attachment across restarts. \
             Attaching what is already attached succeeds and says so.
 

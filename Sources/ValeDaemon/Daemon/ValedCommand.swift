@@ -14,8 +14,9 @@ public struct ValedCommand: AsyncParsableCommand {
         discussion: """
             valed manages VALE software switches: it attaches NICs (with or without \
             the host stack), creates persistent ports for VMs, enables kernel polling, \
-            keeps NICs in the state a switch port needs (up, promiscuous, offloads and \
-            VLAN stripping off) and restores them on detach. Its desired state is the \
+            keeps NICs in the state a switch port needs (up, promiscuous, VLAN stripping \
+            off, and for netmap offloads off; the userspace datapath carries offloads \
+            and leaves them on) and restores them on detach. Its desired state is the \
             configuration file plus changes made with valectl, stored in the state \
             directory; it survives restarts, and stopping valed detaches nothing.
 

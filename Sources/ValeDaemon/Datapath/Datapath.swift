@@ -58,6 +58,13 @@ public protocol Datapath: AnyObject, Sendable {
     /// Bytes per packet buffer, when frames larger than that cannot pass
     /// (netmap's `buf_size`); nil when the datapath has no such limit.
     var bufferSize: Int? { get }
+
+    /// True when the datapath carries offload metadata across the switch
+    /// (partial checksums and GSO super-frames, with virtio-net headers), so
+    /// a NIC keeps its offloads unless the configuration says otherwise;
+    /// false when frames must arrive whole and checksummed (netmap,
+    /// NETMAP-API.md 7.2), so offloads are turned off on attach.
+    var carriesOffloads: Bool { get }
 }
 
 extension Datapath {
@@ -65,6 +72,7 @@ extension Datapath {
     public func suspend() {}
     public func resume() throws {}
     public var bufferSize: Int? { nil }
+    public var carriesOffloads: Bool { false }
 }
 
 /// Which datapath runs, as `valectl status` reports it.

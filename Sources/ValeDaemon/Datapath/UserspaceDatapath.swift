@@ -8,6 +8,10 @@ public final class UserspaceDatapath: Datapath {
     let host: UserspaceSwitchHost
     let configuration: SwitchConfiguration
     public let info: DatapathInfo
+    /// Ports carry virtio-net headers (PACKET_VNET_HDR, IFF_VNET_HDR): partial
+    /// checksums and GSO super-frames cross the switch with their metadata,
+    /// so NICs, veths and TAPs keep their offloads (issue 11).
+    public var carriesOffloads: Bool { true }
 
     public init(host: UserspaceSwitchHost = UserspaceSwitchHost(), configuration: UserspaceConfig, reason: String) {
         self.host = host

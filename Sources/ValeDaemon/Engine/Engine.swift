@@ -209,6 +209,7 @@ public actor Engine {
         }
         let isNIC = state.desired.persistentPorts[spec.interface] == nil && nic.isPreparable(spec.interface)
         let settings = (spec.nic ?? NICSettings()).merged(over: config.nicDefaults)
+            .resolvingOffloads(datapathCarriesOffloads: datapath.carriesOffloads)
         if isNIC, let bufferSize = datapath.bufferSize {
             for warning in nic.warnings(spec.interface, bufferSize: bufferSize) {
                 logger.warning("\(spec.key): \(warning)", metadata: .port(spec.key))

@@ -3,7 +3,7 @@ import ValeProtocol
 /// attaches and detaches NICs. A protocol so engine tests can count calls.
 public protocol NICPreparing: Sendable {
     /// Saves the settings `settings` will change, then applies them (link up,
-    /// promiscuous, offloads and VLAN stripping off). Returns the saved values,
+    /// promiscuous, VLAN stripping off, offloads off unless `settings.offloads`). Returns the saved values,
     /// which the engine persists before the attach.
     func prepare(_ interface: String, settings: NICSettings) throws -> JSONValue
     /// Puts back exactly the values `prepare` saved.

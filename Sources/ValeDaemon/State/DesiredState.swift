@@ -124,7 +124,9 @@ public enum DriverChoice: String, Codable, Sendable, CaseIterable {
 /// nil fields inherit the configured defaults.
 public struct NICSettings: Codable, Equatable, Sendable {
     public var promiscuous: Bool?
-    /// false turns checksumming, scatter-gather, GSO, TSO, GRO and LRO off.
+    /// false turns checksumming, scatter-gather, GSO, TSO, GRO and LRO off;
+    /// true leaves them as they are. nil: the datapath decides (off for
+    /// netmap, left alone on the userspace datapath; `Datapath.carriesOffloads`).
     public var offloads: Bool?
     /// false turns rx-vlan-hw-parse (VLAN stripping) off.
     public var vlanStripping: Bool?
@@ -141,6 +143,14 @@ public struct NICSettings: Codable, Equatable, Sendable {
         self.pauseFrames = pauseFrames; self.carrierTimeout = carrierTimeout; self.features = features
     }
 
+    /// `self` with `offloads` decided when the configuration left it open:
+    /// kept on a datapath that carries offload metadata, off otherwise.
+    public func resolvingOffloads(datapathCarriesOffloads: Bool) -> NICSettings {
+        var settings = self
+        if settings.offloads == nil { settings.offloads = datapathCarriesOffloads }
+        return settings
+    }
+
     /// `self` with unset fields taken from `defaults`.
     public func merged(over defaults: NICSettings) -> NICSettings {
         var features = defaults.features ?? [:]
@@ -153,9 +163,10 @@ public struct NICSettings: Codable, Equatable, Sendable {
                            features: features.isEmpty ? nil : features)
     }
 
-    /// The defaults of NETMAP-API.md section 7: promiscuous on, offloads and
-    /// VLAN stripping off, pause frames left alone, 10 s carrier wait (a peer
-    /// running spanning tree can mute a link that long).
-    public static let defaults = NICSettings(promiscuous: true, offloads: false, vlanStripping: false,
+    /// The defaults of NETMAP-API.md section 7: promiscuous on, VLAN
+    /// stripping off, pause frames left alone, 10 s carrier wait (a peer
+    /// running spanning tree can mute a link that long). Offloads are the
+    /// datapath's choice (`resolvingOffloads`).
+    public static let defaults = NICSettings(promiscuous: true, offloads: nil, vlanStripping: false,
                                              pauseFrames: nil, carrierTimeout: 10, features: nil)
 }
