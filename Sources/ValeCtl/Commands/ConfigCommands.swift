@@ -42,7 +42,9 @@ struct ApplyCommand: ParsableCommand {
         }
         let reply: PlanReply
         do {
-            reply = try Session(options).run(.apply, ApplyParameters(config: text, dryRun: dryRun), as: PlanReply.self) { Output.plan($0) }
+            let name = file == "-" ? "<stdin>" : file
+            reply = try Session(options).run(.apply, ApplyParameters(config: text, dryRun: dryRun, fileName: name),
+                                             as: PlanReply.self) { Output.plan($0) }
         } catch var failure as CtlFailure {
             failure.message = Self.describe(failure, file: file)
             throw failure
@@ -50,16 +52,19 @@ struct ApplyCommand: ParsableCommand {
         if reply.hasFailure { throw CtlFailure(.operationFailed, "apply stopped at a failed step; see the plan above") }
     }
 
-    /// ConfigInvalid lists every problem as file:line:column: reason.
+    /// ConfigInvalid: one line per problem, `PATH:LINE:COLUMN: reason`, each
+    /// once, from the error's structured problems (its message repeats them).
     static func describe(_ failure: CtlFailure, file: String) -> String {
         guard let json = failure.json, let data = json.data(using: .utf8),
               let reply = try? JSONDecoder().decode(VarlinkReply.self, from: data),
               let error = reply.varlinkError, error.name == ValedError.configInvalid,
               let problems = try? error.parameters["problems"]?.decode(as: [ConfigProblem].self), !problems.isEmpty
         else { return failure.message }
-        return ([failure.message] + problems.map { problem in
+        let name = file == "-" ? "<stdin>" : file
+        let header = "configuration rejected (\(problems.count) problem\(problems.count == 1 ? "" : "s")):"
+        return ([header] + problems.map { problem in
             var located = problem
-            if located.file == nil { located.file = file }
+            if located.file == nil || located.file == "<apply>" { located.file = name }
             return "  " + located.description
         }).joined(separator: "\n")
     }
@@ -87,7 +92,14 @@ struct ConfigShowCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        try Session(options).run(.showConfig, as: ShowConfigReply.self) { "# desired state; configuration file: \($0.path)\n" + $0.yaml }
+        try Session(options).run(.showConfig, as: ShowConfigReply.self) { Self.render($0) }
+    }
+}
+
+extension ConfigShowCommand {
+    /// One header line naming the configuration file, then the YAML.
+    static func render(_ reply: ShowConfigReply) -> String {
+        "# valed desired state: \(reply.path) plus changes made with valectl\n" + reply.yaml
     }
 }
 

@@ -2,7 +2,8 @@
 /// `valectl config show > valed.yaml` gives a file `apply` accepts.
 struct ConfigRenderer {
     func render(config: ValedConfig, desired: DesiredState) -> String {
-        var out = ["# valed desired state: the configuration file plus valectl changes", "datapath: \(config.datapath.rawValue)"]
+        // No header comment: valectl config show prints the one header.
+        var out = ["datapath: \(config.datapath.rawValue)"]
         let unattached = desired.persistentPorts.values.filter { p in desired.attachment(ofInterface: p.name) == nil }
         if !unattached.isEmpty {
             out.append("ports:")

@@ -122,13 +122,20 @@ public struct EngineControlHandler: ControlHandler {
     }
 
     public func apply(_ p: ApplyParameters, caller: Caller) async throws -> PlanReply {
-        let result = try await mapped { try await engine.apply(configText: p.config, fileName: "<apply>", dryRun: p.dryRun) }
+        let result = try await mapped { try await engine.apply(configText: p.config, fileName: Self.applyName(p.fileName), dryRun: p.dryRun) }
         if result.dryRun {
             let steps = result.plan.enumerated().map { Self.step($0.offset, $0.element, .planned) }
             return PlanReply(dryRun: true, changed: false, steps: steps,
                              message: steps.isEmpty ? "nothing to do: the switches already match" : "\(steps.count) step\(steps.count == 1 ? "" : "s") planned (dry run, nothing changed)")
         }
         return Self.plan(result.report!, what: "apply")
+    }
+
+    /// The name problems of an applied text are reported under: what the
+    /// client sent, on one line and not empty, else `<apply>`.
+    static func applyName(_ given: String?) -> String {
+        guard let given, !given.isEmpty, given.utf8.count <= 4096, !given.contains(where: \.isNewline) else { return "<apply>" }
+        return given
     }
 
     public func reload(caller: Caller) async throws -> PlanReply {

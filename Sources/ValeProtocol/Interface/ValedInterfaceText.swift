@@ -282,8 +282,9 @@ extension ValedInterface {
 
     # Make the desired state equal to a configuration (YAML text). With dryRun
     # only the plan is returned. A failed step stops the run; steps tell what
-    # was applied and what was not.
-    method Apply(config: string, dryRun: ?bool) -> (
+    # was applied and what was not. fileName names the text in ConfigInvalid
+    # problems (the path the user gave; "<apply>" when absent).
+    method Apply(config: string, dryRun: ?bool, fileName: ?string) -> (
       dryRun: bool,
       changed: bool,
       steps: []PlanStep,

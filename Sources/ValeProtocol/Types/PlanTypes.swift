@@ -59,16 +59,21 @@ public struct ApplyParameters: Sendable, Hashable, Codable {
     public var config: String
     /// Return the plan without changing anything.
     public var dryRun: Bool
+    /// The name problems are reported under (`PATH:LINE:COLUMN: reason`): the
+    /// path as the user gave it, `<stdin>`; valed says `<apply>` when absent.
+    public var fileName: String?
 
-    public init(config: String, dryRun: Bool = false) {
+    public init(config: String, dryRun: Bool = false, fileName: String? = nil) {
         self.config = config
         self.dryRun = dryRun
+        self.fileName = fileName
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         config = try container.decode(String.self, forKey: .config)
         dryRun = try container.decode(Bool.self, forKey: .dryRun, default: false)
+        fileName = try container.decodeIfPresent(String.self, forKey: .fileName)
     }
 }
 
