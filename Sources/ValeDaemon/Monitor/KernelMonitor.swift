@@ -16,11 +16,19 @@ public struct KernelMonitor: MonitorProviding {
     /// client went away; not a busy loop, only the latency of noticing.
     let pollTimeoutMilliseconds: Int32
 
+    let controlSystemCalls: any NetmapSystemCalls
+    let presenceCheckMilliseconds: Int
+    let queueLimit: Int
+
     public init(systemCalls: any NetmapSystemCalls = LiveNetmapSystemCalls(), devicePath: String = Netmap.devicePath,
-                pollTimeoutMilliseconds: Int32 = 250) {
+                pollTimeoutMilliseconds: Int32 = 250, controlSystemCalls: (any NetmapSystemCalls)? = nil,
+                presenceCheckMilliseconds: Int = 1000, queueLimit: Int = 256) {
         self.systemCalls = systemCalls
         self.devicePath = devicePath
         self.pollTimeoutMilliseconds = pollTimeoutMilliseconds
+        self.controlSystemCalls = controlSystemCalls ?? systemCalls
+        self.presenceCheckMilliseconds = presenceCheckMilliseconds
+        self.queueLimit = queueLimit
     }
 
     /// Frames wait here between the reader thread and the client; past this
