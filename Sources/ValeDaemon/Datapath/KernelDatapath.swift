@@ -68,7 +68,7 @@ public final class KernelDatapath: Datapath {
                                     bridgeIndex: e.bridgeIndex, portIndex: e.portIndex)
             }
             return ObservedPort(switchName: switchOfBridge[e.bridgeIndex] ?? "bridge\(e.bridgeIndex)", port: e.name,
-                                bridgeIndex: e.bridgeIndex, portIndex: e.portIndex)
+                                bridgeIndex: e.bridgeIndex, portIndex: e.portIndex, renamedByKernel: true)
         }
     }
 
@@ -101,7 +101,22 @@ public final class KernelDatapath: Datapath {
     }
 
     public func disablePolling(switchName: String, interface: String) throws {
-        try control.disablePolling("\(switchName):\(interface)")
+        do {
+            try control.disablePolling("\(switchName):\(interface)")
+        } catch let error as NetmapError where error.kind == .requestFailed && error.errno == .badAddress {
+            // EFAULT: no thread polls it — someone stopped it outside valed
+            // (`vale-ctl -P`, issue 15 item 4). Off is what was asked.
+        }
+    }
+
+    public func enablePollingUnlessRunning(switchName: String, interface: String, _ polling: PollingSpec) throws -> Bool {
+        do {
+            try enablePolling(switchName: switchName, interface: interface, polling)
+            return true
+        } catch let error as NetmapError where error.kind == .requestFailed && error.errno == .badAddress {
+            // EFAULT: a thread polls it already (NETMAP-API.md 3.9).
+            return false
+        }
     }
 
     public func setVnetHeaderLength(switchName: String, port: String, length: UInt32) throws {
