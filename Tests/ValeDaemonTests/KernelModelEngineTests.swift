@@ -202,7 +202,13 @@ func firstEvent(_ kind: EngineEvent.Kind, in events: AsyncStream<EngineEvent>, s
             #expect(await m.engine.status().lastReconcile?.succeeded == true)
             try await m.restart()
         }
-        #expect(m.model.callLog.isEmpty, "no attach or detach is tried on it: \(m.model.callLog)")
+        do {
+            _ = try await m.engine.deletePort(name: "rt0")
+            Issue.record("netmap cannot delete it; valed must say so instead of trying")
+        } catch let error as EngineError {
+            #expect(error.description.hasPrefix("cannot delete port rt0: vale0:rt0 was renamed rt0 inside vale0"))
+        }
+        #expect(m.model.callLog.isEmpty, "no attach, detach or delete is tried on it: \(m.model.callLog)")
     }
 
     /// Item 9: carrier of attached NICs is read again on start.

@@ -78,8 +78,11 @@ extension Engine {
             let owned = state.owned.attachments.contains(port.key)
             let host = byKey[port.key]?.first { $0.isHostPort }
             rows.append(PortStatus(switchName: port.switchName, name: port.port,
-                                   kind: existingInterfaces.contains(port.port) ? (host != nil ? .nicHost : .nic) : .ephemeral,
-                                   owner: owned ? .runtime : .foreign, state: owned ? "being removed" : "ok",
+                                   kind: renamedByKernel.contains(port.key) ? .persistent
+                                       : existingInterfaces.contains(port.port) ? (host != nil ? .nicHost : .nic) : .ephemeral,
+                                   owner: owned ? .runtime : .foreign,
+                                   state: renamedByKernel.contains(port.key) ? Self.renameTrapSentence(switchName: port.switchName, port: port.port)
+                                       : owned ? "being removed" : "ok",
                                    bridgeIndex: port.bridgeIndex, portIndex: port.portIndex, hostPortIndex: host?.portIndex,
                                    carrier: nil, counters: port.counters, polling: nil, vnetHeaderLength: nil))
         }
