@@ -127,8 +127,8 @@ public actor Engine {
                 let message = "\(error)"
                 report.failed.append((step, message))
                 errors[step.subject] = message
-                logger.error("\(step) failed: \(message)", metadata: .port(step.subject))
-                hub.publish(EngineEvent(kind: .portError, subject: step.subject, detail: "\(step) failed: \(message)"))
+                logger.error("\(Self.failureSentence(step, message))", metadata: .port(step.subject))
+                hub.publish(EngineEvent(kind: .portError, subject: step.subject, detail: Self.failureSentence(step, message)))
                 if stopOnFailure { stopped = true }
             }
         }
