@@ -22,12 +22,12 @@ struct PktgenCommand: ParsableCommand {
             Examples:
               vale-pktgen -i vale0:a -f tx -l 60 -n 10000000
               vale-pktgen -i vale0:b -f rx -d 10
-              vale-pktgen -i 'p0{0' -f tx      # master end of a pipe valed holds
+              vale-pktgen -i 'netmap:p0{0' -f tx   # master end of a pipe valed holds
             """)
 
     enum Function: String, ExpressibleByArgument { case tx, rx }
 
-    @Option(name: [.customShort("i"), .customLong("interface")], help: ArgumentHelp("The port (netmap portspec, e.g. vale0:a, netmap:eth0, p0}0).", valueName: "portspec"))
+    @Option(name: [.customShort("i"), .customLong("interface")], help: ArgumentHelp("The port (netmap portspec, e.g. vale0:a, netmap:eth0, netmap:p0}0).", valueName: "portspec"))
     var interface: String?
 
     @Option(name: .customLong("fd"), help: ArgumentHelp(

@@ -7,7 +7,10 @@ enum VALEKernelBinding: Sendable, Equatable {
     case ephemeral(name: String, holder: String)
     /// A netdev (NIC or persistent interface) opened by its name or its `valeX:` name.
     case netdev(String, holder: String)
-    /// Something the model does not track further (monitors, pipes).
+    /// A monitor of `target` (4.5). The kernel does not end it when the
+    /// monitored port goes away: no POLLERR, no error from rxsync.
+    case monitor(target: String)
+    /// Something the model does not track further (pipes).
     case untracked
 }
 
@@ -35,6 +38,7 @@ extension VALEKernelState {
                 inNetmapMode = netdev(name).map { $0.openCount > 0 || isAttachedNIC($0.name) || !attachments(of: $0.name).isEmpty } ?? false
             }
             guard inNetmapMode else { throw .invalidArgument }
+            binding = .monitor(target: name)
             info = Self.ephemeralInfo(memoryRegion: (memoryRegions.max() ?? 1) + 1)
         } else if name.contains("{") || name.contains("}") {
             guard mode == 1 || mode == 4 else { throw .invalidArgument }
@@ -105,7 +109,7 @@ extension VALEKernelState {
     /// Undoes a binding when its fd is closed (or its process died).
     mutating func release(_ binding: VALEKernelBinding) {
         switch binding {
-        case .untracked: break
+        case .untracked, .monitor: break
         case .netdev(let name, let holder):
             if let i = netdevs.firstIndex(where: { $0.name == name }), let h = netdevs[i].holders.firstIndex(of: holder) {
                 netdevs[i].holders.remove(at: h)

@@ -7,8 +7,8 @@ import NetmapKit
 extension VALEKernelState {
     /// Values the model reports for memory regions (section 10 saw 42369024
     /// for a private region of one ring of 1024 slots per direction).
-    static let privateRegionSize: UInt64 = 42_369_024
-    static let globalRegionSize: UInt64 = 343_154_688
+    public static let privateRegionSize: UInt64 = 42_369_024
+    public static let globalRegionSize: UInt64 = 343_154_688
 
     /// The kernel's VALE name split (4.3): switch = text before the first ':'
     /// (which must be within the first 16 characters, `[A-Za-z0-9_]` only),

@@ -110,6 +110,32 @@ public final class VALEKernelModel: NetmapSystemCalls {
         mutate { $0.release(.ephemeral(name: name, holder: "external")) }
     }
 
+    /// `vale-ctl -p SWITCH:NIC` from outside valed: the kernel starts a
+    /// polling thread (single-CPU mode on CPU 0). A later POLLING_ENABLE by
+    /// valed then fails with EFAULT (issue 15 item 4).
+    public func startPollingOutsideValed(_ name: String) {
+        mutate { state in
+            guard let (sw, _) = VALEKernelState.splitVALE(name), let b = state.switchIndex(sw),
+                  let slot = state.switches[b]!.slot(named: name) else { return }
+            state.switches[b]!.ports[slot]!.polling = [1, 0, 1]
+        }
+    }
+
+    /// `vale-ctl -P SWITCH:NIC` from outside valed: the kernel stops the
+    /// polling thread, whoever started it. Nothing tells valed.
+    public func stopPollingOutsideValed(_ name: String) {
+        mutate { state in
+            guard let (sw, _) = VALEKernelState.splitVALE(name), let b = state.switchIndex(sw),
+                  let slot = state.switches[b]!.slot(named: name) else { return }
+            state.switches[b]!.ports[slot]!.polling = nil
+        }
+    }
+
+    /// The polling the kernel runs on `name` (mode, first CPU, count), if any.
+    public func pollingOf(_ name: String) -> [UInt32]? {
+        state.allPorts.first { $0.port.name == name }?.port.polling
+    }
+
     /// Makes `/dev/netmap` appear or disappear (module loaded / not loaded).
     public func setDeviceExists(_ exists: Bool) { mutate { $0.deviceExists = exists } }
 
@@ -208,13 +234,18 @@ public final class VALEKernelModel: NetmapSystemCalls {
         throw .invalidArgument
     }
 
-    /// `poll`: `POLLERR` on unbound fds; bound fds are always ready for what they ask.
+    /// `poll`: `POLLERR` on unbound fds; a monitor is never ready (the model
+    /// has no frames) and gets no `POLLERR` either, also after its port left
+    /// the switch — as on the real module (issue 15 item 2); other bound fds
+    /// are always ready for what they ask.
     public func poll(_ descriptors: UnsafeMutableBufferPointer<pollfd>, timeout: Int32) throws(Errno) -> Int {
         var ready = 0
         for i in descriptors.indices {
             let binding = self.descriptors.withLock { $0[descriptors[i].fd] }
             if binding == nil || binding! == nil {
                 descriptors[i].revents = Int16(POLLERR)
+            } else if case .monitor = binding!! {
+                descriptors[i].revents = 0
             } else {
                 descriptors[i].revents = descriptors[i].events & Int16(POLLIN | POLLOUT)
             }

@@ -302,6 +302,8 @@ final class FakeNIC: NICPreparing, @unchecked Sendable {
         let engine = Engine(datapath: dp, store: try Store(directory: dir.path), configPath: "-", nic: nic, logger: Logger(label: "t"))
         try await engine.start(config: ValedConfig())
         _ = try await engine.attach(switchName: "vale0", interface: "eth1", hostStack: false)
+        // The carrier wait runs after the reply (issue 15 item 7).
+        for _ in 0..<200 where nic.log.value.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
         #expect(nic.log.value == ["prepare eth1 promisc=true offloads=false", "settle eth1"])
         #expect(try Store.load(dir.path).savedNICs["eth1"] != nil, "saved settings are stored before the attach")
         _ = try await engine.detach(switchName: "vale0", interface: "eth1")

@@ -120,6 +120,19 @@ import Glibc
         #expect(reply.portName == "p2}0")
     }
 
+    /// Issue 15 item 3: `--socket` before the command reaches `pipe open`
+    /// too, and nothing of it leaks into the command run after `--`.
+    @Test func pipeOpenHonoursASocketGivenBeforeTheCommand() throws {
+        let d = try ModelDaemon(nics: [])
+        try d.daemon.start()
+        #expect(try d.daemon.valectl(["pipe", "create", "p3"]).succeeded)
+        let result = try Shell.run(["env", "-u", "VALED_SOCKET", TestHost.executable("valectl").path, "--socket", d.daemon.socketPath,
+                                    "pipe", "open", "p3", "--end", "master", "--", "sh", "-c", "echo \"$VALED_PIPE_PORT $# $*\"", "x"],
+                                   check: false)
+        #expect(result.succeeded, "\(result.stderr)")
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "p3{0 0", "the command got no valectl options: \(result.stdout)")
+    }
+
     @Test func theUserspaceDatapathRefusesPipesWithAClearError() throws {
         let daemon = try DaemonProcess(executable: "valed", arguments: ["--datapath", "userspace"])
         defer { daemon.cleanUp() }

@@ -1,7 +1,10 @@
 /// Lets the global options come before the command
 /// (`valectl --socket /tmp/v.sock list`) as well as after it:
 /// argument-parser only accepts a subcommand's options after its name, so
-/// leading global options are moved to the end.
+/// leading global options are moved behind the command's own arguments —
+/// before a `--` terminator, if there is one, because everything after it
+/// belongs to the program the command runs (`valectl --socket S pipe open
+/// p0 --end master -- app`: issue 15 item 3).
 enum GlobalArguments {
     static let flags: Set<String> = ["--json"]
     static let options: Set<String> = ["--socket", "--timeout"]
@@ -29,6 +32,9 @@ enum GlobalArguments {
         // Without a command there is nothing to attach them to; leave the
         // line as it was so argument-parser reports it.
         guard !moved.isEmpty, !rest.isEmpty, !rest[0].hasPrefix("-") else { return arguments }
+        if let terminator = rest.firstIndex(of: "--") {
+            return Array(rest[..<terminator]) + moved + Array(rest[terminator...])
+        }
         return rest + moved
     }
 }

@@ -38,6 +38,10 @@ public protocol Datapath: AnyObject, Sendable {
     /// Stops kernel polling threads.
     func disablePolling(switchName: String, interface: String) throws
 
+    /// Starts kernel polling unless a thread already polls the NIC (started
+    /// by valed earlier or by `vale-ctl -p`); returns whether it started one.
+    func enablePollingUnlessRunning(switchName: String, interface: String, _ polling: PollingSpec) throws -> Bool
+
     /// Sets the virtio-net header length of a switch port (PORT_HDR_SET).
     func setVnetHeaderLength(switchName: String, port: String, length: UInt32) throws
 
@@ -69,6 +73,10 @@ public protocol Datapath: AnyObject, Sendable {
 
 extension Datapath {
     public func unavailability() -> String? { nil }
+    public func enablePollingUnlessRunning(switchName: String, interface: String, _ polling: PollingSpec) throws -> Bool {
+        try enablePolling(switchName: switchName, interface: interface, polling)
+        return true
+    }
     public func suspend() {}
     public func resume() throws {}
     public var bufferSize: Int? { nil }
@@ -97,10 +105,14 @@ public struct ObservedPort: Sendable, Equatable {
     public var bridgeIndex: Int
     public var portIndex: Int
     public var counters: Counters?
+    /// True when the kernel lists the port without its `switch:` prefix: a
+    /// persistent port caught by the rename trap (NETMAP-API.md 7.11), which
+    /// can no longer be detached by name. `switchName` is then a guess.
+    public var renamedByKernel: Bool
 
-    public init(switchName: String, port: String, bridgeIndex: Int, portIndex: Int, counters: Counters? = nil) {
+    public init(switchName: String, port: String, bridgeIndex: Int, portIndex: Int, counters: Counters? = nil, renamedByKernel: Bool = false) {
         self.switchName = switchName; self.port = port; self.bridgeIndex = bridgeIndex
-        self.portIndex = portIndex; self.counters = counters
+        self.portIndex = portIndex; self.counters = counters; self.renamedByKernel = renamedByKernel
     }
 
     /// True for the host-stack port `switch:IF^` of a NIC attached with its host stack.

@@ -68,7 +68,7 @@ public final class KernelDatapath: Datapath {
                                     bridgeIndex: e.bridgeIndex, portIndex: e.portIndex)
             }
             return ObservedPort(switchName: switchOfBridge[e.bridgeIndex] ?? "bridge\(e.bridgeIndex)", port: e.name,
-                                bridgeIndex: e.bridgeIndex, portIndex: e.portIndex)
+                                bridgeIndex: e.bridgeIndex, portIndex: e.portIndex, renamedByKernel: true)
         }
     }
 
@@ -86,7 +86,29 @@ public final class KernelDatapath: Datapath {
     }
 
     public func attach(_ spec: AttachmentSpec) throws -> UInt32 {
-        UInt32(try control.attach(spec.key, hostStack: spec.hostStack))
+        do {
+            return UInt32(try control.attach(spec.key, hostStack: spec.hostStack))
+        } catch let error as NetmapError where error.kind == .requestFailed && error.errno == .outOfMemory {
+            throw attachOutOfMemory(spec, error)
+        }
+    }
+
+    /// ENOMEM from VALE_ATTACH has three causes (NETMAP-API.md 7.12); the
+    /// list tells which one it was, so the sentence names one (issue 15 item 6).
+    func attachOutOfMemory(_ spec: AttachmentSpec, _ error: NetmapError) -> any Error {
+        guard let entries = try? control.list() else { return error }
+        let bridges = Set(entries.map(\.bridgeIndex))
+        let onSwitch = entries.filter { $0.name.hasPrefix("\(spec.switchName):") }
+        if let bridge = onSwitch.first?.bridgeIndex {
+            let ports = entries.filter { $0.bridgeIndex == bridge }.count
+            if ports + (spec.hostStack ? 2 : 1) > 252 {
+                return EngineError(.datapathFailed, "cannot attach \(spec.key): \(spec.switchName) is full (\(ports) of 252 ports) (ENOMEM)")
+            }
+        } else if !bridges.isEmpty {
+            let names = Set(entries.filter(\.hasSwitchPrefix).map { String($0.name.prefix { $0 != ":" }) }).sorted()
+            return EngineError(.datapathFailed, "cannot attach \(spec.key): no switch is free in this network namespace: the kernel has \(bridges.count) (\(names.joined(separator: ", "))), its max_bridges limit (ENOMEM)")
+        }
+        return error
     }
 
     public func detach(switchName: String, interface: String) throws {
@@ -101,7 +123,22 @@ public final class KernelDatapath: Datapath {
     }
 
     public func disablePolling(switchName: String, interface: String) throws {
-        try control.disablePolling("\(switchName):\(interface)")
+        do {
+            try control.disablePolling("\(switchName):\(interface)")
+        } catch let error as NetmapError where error.kind == .requestFailed && error.errno == .badAddress {
+            // EFAULT: no thread polls it — someone stopped it outside valed
+            // (`vale-ctl -P`, issue 15 item 4). Off is what was asked.
+        }
+    }
+
+    public func enablePollingUnlessRunning(switchName: String, interface: String, _ polling: PollingSpec) throws -> Bool {
+        do {
+            try enablePolling(switchName: switchName, interface: interface, polling)
+            return true
+        } catch let error as NetmapError where error.kind == .requestFailed && error.errno == .badAddress {
+            // EFAULT: a thread polls it already (NETMAP-API.md 3.9).
+            return false
+        }
     }
 
     public func setVnetHeaderLength(switchName: String, port: String, length: UInt32) throws {

@@ -47,13 +47,8 @@ extension Engine {
         if slots + (hostStack ? 2 : 1) > NameRules.usablePortsPerSwitch {
             throw EngineError(.conflict, "cannot attach \(key): \(switchName) is full (\(NameRules.usablePortsPerSwitch) ports)")
         }
-        let newSwitch = !state.desired.switchNames.contains(switchName) && !observed.contains { $0.switchName == switchName }
-        if newSwitch {
-            let inUse = Set(observed.map(\.switchName)).union(state.desired.switchNames)
-            let limit = Int(config.module.options["max_bridges"] ?? "") ?? NameRules.defaultMaxSwitches
-            if inUse.count >= limit {
-                throw EngineError(.conflict, "cannot attach \(key): all \(limit) switches of this network namespace are in use (\(inUse.sorted().joined(separator: ", ")))")
-            }
+        if let problem = switchLimitProblem(switchName) {
+            throw EngineError(.conflict, "cannot attach \(key): \(problem)")
         }
         let previous = state.desired
         var spec = state.desired.attachments[key] ?? AttachmentSpec(switchName: switchName, interface: interface, owner: .runtime)
@@ -64,7 +59,30 @@ extension Engine {
         state.desired.attachments[key] = spec
         try saveOrRevert()
         let report = await reconcileLocked(stopOnFailure: false)
-        return try outcome(of: report, for: key, success: "attached \(key)\(hostStack ? " with its host stack" : "")", rollbackTo: previous)
+        let attached = try outcome(of: report, for: key, success: "attached \(key)\(hostStack ? " with its host stack" : "")", rollbackTo: previous)
+        if carrier[interface] == false {
+            return OperationResult(message: "\(key) attached\(hostStack ? " with its host stack" : ""); no carrier yet (an event follows when it comes)",
+                                   changed: attached.changed)
+        }
+        return attached
+    }
+
+    /// Why a new switch cannot be made (all `max_bridges` in use: the kernel
+    /// would answer ENOMEM, NETMAP-API.md 7.12), or nil.
+    func switchLimitProblem(_ switchName: String) -> String? {
+        let newSwitch = !state.desired.switchNames.contains(switchName) && !observed.contains { $0.switchName == switchName }
+        guard newSwitch else { return nil }
+        let inUse = Set(observed.map(\.switchName)).union(state.desired.switchNames)
+        let limit = Int(config.module.options["max_bridges"] ?? "") ?? NameRules.defaultMaxSwitches
+        guard inUse.count >= limit else { return nil }
+        return "all \(limit) switches of this network namespace are in use (\(inUse.sorted().joined(separator: ", ")))"
+    }
+
+    /// Refuses to detach or delete a port netmap renamed (7.11), saying why.
+    func refuseIfRenamed(_ key: String, _ action: String) throws {
+        guard renamedByKernel.contains(key) else { return }
+        let name = String(key.drop { $0 != ":" }.dropFirst()), switchName = String(key.prefix { $0 != ":" })
+        throw EngineError(.conflict, "cannot \(action): \(key) was \(Self.renameTrapSentence(switchName: switchName, port: name))")
     }
 
     /// `valectl detach SWITCH:IF`.
@@ -75,6 +93,7 @@ extension Engine {
     private func detachLocked(_ switchName: String, _ interface: String) async throws -> OperationResult {
         let key = "\(switchName):\(interface)"
         refreshObserved()
+        try refuseIfRenamed(key, "detach \(key)")
         let present = observed.contains { $0.key == key && !$0.isHostPort }
         if state.desired.attachments[key] == nil {
             if present && !state.owned.attachments.contains(key) {
@@ -103,6 +122,12 @@ extension Engine {
         for (value, limit, what) in [(Int(geometry.txSlots), NameRules.maxSlots, "tx-slots"), (Int(geometry.rxSlots), NameRules.maxSlots, "rx-slots"),
                                      (Int(geometry.txRings), NameRules.maxRings, "tx-rings"), (Int(geometry.rxRings), NameRules.maxRings, "rx-rings")] where value > limit {
             throw EngineError(.invalidArgument, "cannot create port \(name): \(what) must be at most \(limit), not \(value)")
+        }
+        if let switchName {
+            refreshObserved()
+            if let problem = switchLimitProblem(switchName) {
+                throw EngineError(.conflict, "cannot create port \(name) on \(switchName): \(problem)")
+            }
         }
         var changed = false
         let previous = state.desired
@@ -133,8 +158,17 @@ extension Engine {
         }
         try saveOrRevert()
         let report = await reconcileLocked(stopOnFailure: false)
-        _ = try outcome(of: report, for: name, success: "", rollbackTo: previous)
-        if let switchName { _ = try outcome(of: report, for: "\(switchName):\(name)", success: "", rollbackTo: previous) }
+        let subjects = Set([name] + (switchName.map { ["\($0):\(name)"] } ?? []))
+        if let failure = report.failed.first(where: { subjects.contains($0.step.subject) }) {
+            state.desired = previous
+            for s in subjects { errors[s] = nil }
+            persist()
+            // NEWIF may have worked where the attach did not (a ninth switch,
+            // issue 15 item 6): what this request made goes again now, not
+            // at some later reconcile.
+            await reconcileLocked(stopOnFailure: false)
+            throw EngineError(.datapathFailed, Self.failureSentence(failure.step, failure.error))
+        }
         return OperationResult(message: "created port \(name)" + (switchName.map { " on \($0)" } ?? ""), changed: true)
     }
 
@@ -144,6 +178,8 @@ extension Engine {
     }
 
     private func deletePortLocked(_ name: String) async throws -> OperationResult {
+        refreshObserved()
+        if let key = renamedByKernel.first(where: { $0.hasSuffix(":\(name)") }) { try refuseIfRenamed(key, "delete port \(name)") }
         guard state.desired.persistentPorts[name] != nil || state.owned.persistentPorts.contains(name) else {
             refreshObserved()
             if datapath.interfaceExists(name) {
@@ -184,9 +220,18 @@ extension Engine {
             }
         }
         if spec.polling == polling {
+            // Polling is invisible to VALE_LIST, and `vale-ctl -P` may have
+            // stopped valed's thread (issue 15 item 4): asking again is
+            // harmless (EFAULT while a thread runs) and tells which it is.
+            if let polling, state.owned.polling.contains(key),
+               try datapath.enablePollingUnlessRunning(switchName: switchName, interface: interface, polling) {
+                errors[key] = nil
+                return OperationResult(message: "polling enabled on \(key) again: its thread had been stopped outside valed (vale-ctl -P)", changed: true)
+            }
             return OperationResult(message: polling == nil ? "polling is already off on \(key)" : "polling is already on on \(key)", changed: false)
         }
         let previous = spec.polling
+        let previousDesired = state.desired
         spec.polling = polling
         state.desired.attachments[key] = spec
         try saveOrRevert()
@@ -197,7 +242,12 @@ extension Engine {
             persist()
         }
         let report = await reconcileLocked(stopOnFailure: false)
-        return try outcome(of: report, for: key, success: polling == nil ? "polling disabled on \(key)" : "polling enabled on \(key)")
+        // A refused enable (EFAULT: `vale-ctl -p` runs a thread already)
+        // leaves nothing desired, so nothing stale shows in list or port show.
+        let result = try outcome(of: report, for: key, success: polling == nil ? "polling disabled on \(key)" : "polling enabled on \(key)",
+                                 rollbackTo: previousDesired)
+        errors[key] = nil
+        return result
     }
 
     /// `valectl vnet-hdr set SWITCH:PORT LEN`.
@@ -242,8 +292,14 @@ extension Engine {
                 errors[subject] = nil
                 persist()
             }
-            throw EngineError(.datapathFailed, "cannot \(failure.step): \(failure.error)")
+            throw EngineError(.datapathFailed, Self.failureSentence(failure.step, failure.error))
         }
         return OperationResult(message: success, changed: true)
+    }
+
+    /// "cannot STEP: ERROR", unless the error already is such a sentence
+    /// (NetmapKit's are: "cannot attach vale9:s9: …" — issue 15 item 6).
+    static func failureSentence(_ step: Step, _ error: String) -> String {
+        error.hasPrefix("cannot ") ? error : "cannot \(step): \(error)"
     }
 }

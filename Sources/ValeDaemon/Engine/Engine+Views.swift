@@ -71,14 +71,18 @@ extension Engine {
             if let down = datapathDown { row.state = "gone: \(down)" }
             else if let error = errors[a.key] { row.state = error }
             else if main == nil { row.state = existingInterfaces.contains(a.interface) || isPersistent ? "not attached" : "missing" }
+            else if renamedByKernel.contains(a.key) { row.state = Self.renameTrapSentence(switchName: a.switchName, port: a.interface) }
             rows.append(row)
         }
         for port in observed where !port.isHostPort && !seen.contains(port.key) {
             let owned = state.owned.attachments.contains(port.key)
             let host = byKey[port.key]?.first { $0.isHostPort }
             rows.append(PortStatus(switchName: port.switchName, name: port.port,
-                                   kind: existingInterfaces.contains(port.port) ? (host != nil ? .nicHost : .nic) : .ephemeral,
-                                   owner: owned ? .runtime : .foreign, state: owned ? "being removed" : "ok",
+                                   kind: renamedByKernel.contains(port.key) ? .persistent
+                                       : existingInterfaces.contains(port.port) ? (host != nil ? .nicHost : .nic) : .ephemeral,
+                                   owner: owned ? .runtime : .foreign,
+                                   state: renamedByKernel.contains(port.key) ? Self.renameTrapSentence(switchName: port.switchName, port: port.port)
+                                       : owned ? "being removed" : "ok",
                                    bridgeIndex: port.bridgeIndex, portIndex: port.portIndex, hostPortIndex: host?.portIndex,
                                    carrier: nil, counters: port.counters, polling: nil, vnetHeaderLength: nil))
         }
@@ -102,9 +106,10 @@ extension Engine {
         // about persistent ports; report the geometry valed created them with.
         if row.kind == .persistent, let spec = state.desired.persistentPorts[row.name], datapath.info.kind == .kernel {
             let g = spec.geometry
+            let memory = state.persistentPortMemory[row.name]
             return (row, PortDetails(txSlots: g.txSlots == 0 ? 1024 : g.txSlots, rxSlots: g.rxSlots == 0 ? 1024 : g.rxSlots,
                                      txRings: g.txRings == 0 ? 1 : g.txRings, rxRings: g.rxRings == 0 ? 1 : g.rxRings,
-                                     vnetHeaderLength: row.vnetHeaderLength))
+                                     memoryID: memory?.id, memorySize: memory?.size, vnetHeaderLength: row.vnetHeaderLength))
         }
         let details = try? datapath.portDetails(switchName: row.switchName, port: row.name)
         return (row, details)

@@ -27,6 +27,9 @@ public actor Engine {
     var errors: [String: String] = [:]
     /// Carrier of attached NICs, as the link monitor last reported it.
     var carrier: [String: Bool] = [:]
+    /// Attachments the kernel lists under their bare netdev name (the rename
+    /// trap, NETMAP-API.md 7.11): present, but beyond detach and delete.
+    var renamedByKernel: Set<String> = []
     public private(set) var lastReport: ReconcileReport?
     /// Why the datapath is gone (netmap unloaded under valed's feet), or nil.
     var datapathDown: String?
@@ -67,7 +70,18 @@ public actor Engine {
             state.desired = merged
             try store.save(state)
         }
-        return await reconcileLocked(stopOnFailure: false)
+        let report = await reconcileLocked(stopOnFailure: false)
+        readCarrierOfAttachedNICs()
+        return report
+    }
+
+    /// Carrier is not in the store: after a restart it is read from the NICs
+    /// again (issue 15 item 9), then followed through link events.
+    func readCarrierOfAttachedNICs() {
+        for a in state.desired.attachments.values where state.owned.attachments.contains(a.key)
+            && state.desired.persistentPorts[a.interface] == nil && carrier[a.interface] == nil {
+            carrier[a.interface] = nic.carrier(a.interface)
+        }
     }
 
     public func setModuleSummary(_ summary: @escaping @Sendable () -> String) { moduleSummary = summary }
@@ -97,8 +111,11 @@ public actor Engine {
         }
         refreshObserved()
         adoptObserved(into: &report)
+        // A renamed port cannot be detached (ENXIO) nor deleted (EBUSY):
+        // trying would fail every reconcile (issue 15 item 8).
         let steps = planner.plan(desired: state.desired, owned: state.owned, observed: observed,
                                  interfaceExists: { self.datapath.interfaceExists($0) })
+            .filter { !isBeyondReachAfterRename($0) }
         var stopped = false
         for step in steps {
             if stopped { report.skipped.append(step); continue }
@@ -110,8 +127,8 @@ public actor Engine {
                 let message = "\(error)"
                 report.failed.append((step, message))
                 errors[step.subject] = message
-                logger.error("\(step) failed: \(message)", metadata: .port(step.subject))
-                hub.publish(EngineEvent(kind: .portError, subject: step.subject, detail: "\(step) failed: \(message)"))
+                logger.error("\(Self.failureSentence(step, message))", metadata: .port(step.subject))
+                hub.publish(EngineEvent(kind: .portError, subject: step.subject, detail: Self.failureSentence(step, message)))
                 if stopOnFailure { stopped = true }
             }
         }
@@ -136,11 +153,51 @@ public actor Engine {
         do { observed = try datapath.observe() } catch {
             logger.error("cannot list the datapath's ports: \(error)")
         }
+        noteRenamedPorts()
         // Every name valed cares about, each asked about once. A port only in
         // the switch list is not a netdev (an ephemeral port).
         let candidates = Set(observed.map(\.interface)).union(state.desired.persistentPorts.keys)
             .union(state.desired.attachments.values.map(\.interface)).union(state.owned.persistentPorts)
         existingInterfaces = candidates.filter { datapath.interfaceExists($0) }
+    }
+
+    /// The kernel lists a persistent port caught by the rename trap as `rt0`
+    /// on a bridge index only; valed knows which switch it attached rt0 to,
+    /// so the port keeps its key, and the user is told once what happened.
+    func noteRenamedPorts() {
+        var renamed: Set<String> = []
+        for i in observed.indices where observed[i].renamedByKernel {
+            let name = observed[i].port
+            let known = state.desired.attachment(ofInterface: name)
+                ?? state.owned.attachments.first { $0.hasSuffix(":\(name)") }.map { key in
+                    AttachmentSpec(switchName: String(key.prefix { $0 != ":" }), interface: name, owner: .runtime)
+                }
+            guard let a = known, observed[i].switchName == a.switchName || !observed[i].switchName.hasPrefix("val") else { continue }
+            observed[i].switchName = a.switchName
+            renamed.insert(a.key)
+            if !renamedByKernel.contains(a.key) {
+                let sentence = Self.renameTrapSentence(switchName: a.switchName, port: name)
+                logger.warning("\(a.key): \(sentence)", metadata: .port(a.key))
+                hub.publish(EngineEvent(kind: .portError, subject: a.key, detail: sentence))
+            }
+        }
+        renamedByKernel = renamed
+    }
+
+    /// What happened to a renamed persistent port and how to repair it.
+    static func renameTrapSentence(switchName: String, port: String) -> String {
+        "renamed \(port) inside \(switchName) by the kernel after a PORT_INFO_GET from outside valed (vale-ctl -g \(port), or a program opening netmap:\(port); netmap's rename trap, NETMAP-API.md 7.11): it still forwards, but netmap can no longer detach it (ENXIO) or delete it (EBUSY), so valed leaves it as it is; to repair, reboot (netmap cannot be unloaded while \(port) exists) and valed recreates \(switchName):\(port)"
+    }
+
+    /// Steps netmap refuses on a renamed port: detaching it, deleting its
+    /// netdev, changing its polling.
+    func isBeyondReachAfterRename(_ step: Step) -> Bool {
+        switch step {
+        case let .detach(s, i): renamedByKernel.contains("\(s):\(i)")
+        case let .deletePort(name): renamedByKernel.contains { $0.hasSuffix(":\(name)") }
+        case let .disablePolling(a), let .setVnetHeader(a): renamedByKernel.contains(a.key)
+        default: false
+        }
     }
 
     /// Desired objects found already present become owned (adopted); owned
@@ -169,11 +226,18 @@ public actor Engine {
         case let .createPort(spec):
             _ = try datapath.createPersistentPort(spec)
             state.owned.persistentPorts.insert(spec.name)
+            // Asked now, before the attach: asking an attached persistent port
+            // renames it (NETMAP-API.md 7.11; issue 15 item 5).
+            if datapath.info.kind == .kernel, let details = try? datapath.portDetails(switchName: nil, port: spec.name),
+               let id = details.memoryID {
+                state.persistentPortMemory[spec.name] = StoredPortMemory(id: id, size: details.memorySize)
+            }
             persist()
             hub.publish(EngineEvent(kind: .portCreated, subject: spec.name, detail: "persistent port created"))
         case let .deletePort(name):
             try datapath.deletePersistentPort(named: name)
             state.owned.persistentPorts.remove(name)
+            state.persistentPortMemory[name] = nil
             persist()
             hub.publish(EngineEvent(kind: .portDeleted, subject: name, detail: "persistent port deleted"))
         case let .attach(spec):
@@ -232,11 +296,25 @@ public actor Engine {
         logger.info("attached \(spec.key)\(spec.hostStack ? " with its host stack" : "")", metadata: .port(spec.key))
         hub.publish(EngineEvent(kind: .portAttached, subject: spec.key, detail: spec.hostStack ? "attached with host stack" : "attached"))
         if isNIC {
-            let up = await nic.settle(spec.interface, settings: settings)
-            carrier[spec.interface] = up
-            if !up {
-                logger.warning("\(spec.interface) has no carrier after attach", metadata: .port(spec.key))
+            // The carrier wait (10 s by default) runs outside the engine, so
+            // the reply comes at once and other requests go on (issue 15
+            // item 7: it used to equal valectl's own 10 s timeout).
+            carrier[spec.interface] = nic.carrier(spec.interface)
+            let interface = spec.interface, key = spec.key, nic = self.nic
+            Task { [weak self] in
+                let up = await nic.settle(interface, settings: settings)
+                await self?.carrierSettled(interface, key: key, up: up)
             }
+        }
+    }
+
+    /// The carrier wait after an attach ended.
+    func carrierSettled(_ interface: String, key: String, up: Bool) {
+        guard state.desired.attachment(ofInterface: interface)?.key == key, state.owned.attachments.contains(key) else { return }
+        if up {
+            carrierChanged(interface, up: true)
+        } else {
+            logger.warning("\(interface) has no carrier after attach", metadata: .port(key))
         }
     }
 

@@ -18,6 +18,12 @@ public protocol NICPreparing: Sendable {
     /// True when `interface` is a NIC valed should prepare (not a persistent
     /// VALE port or a TAP device valed created).
     func isPreparable(_ interface: String) -> Bool
+    /// Whether `interface` has carrier now (no waiting); nil when unknown.
+    func carrier(_ interface: String) -> Bool?
+}
+
+extension NICPreparing {
+    public func carrier(_ interface: String) -> Bool? { nil }
 }
 
 /// Used when NIC preparation is turned off (tests of the engine alone).

@@ -23,7 +23,7 @@ public struct ReconcileReport: Sendable, Equatable {
             return missing.isEmpty ? "in sync" : "in sync, \(missing.count) missing (\(missing.joined(separator: ", ")))"
         }
         var parts = ["\(applied.count) change\(applied.count == 1 ? "" : "s")"]
-        if !failed.isEmpty { parts.append("\(failed.count) failed: " + failed.map { "\($0.step): \($0.error)" }.joined(separator: "; ")) }
+        if !failed.isEmpty { parts.append("\(failed.count) failed: " + failed.map { Engine.failureSentence($0.step, $0.error) }.joined(separator: "; ")) }
         if !missing.isEmpty { parts.append("\(missing.count) missing") }
         return parts.joined(separator: ", ")
     }

@@ -42,6 +42,10 @@ public final class LinkLayer: NICPreparing, NICInspecting {
         return up
     }
 
+    public func carrier(_ interface: String) -> Bool? {
+        (try? links.link(named: interface))?.carrier
+    }
+
     public func warnings(_ interface: String, bufferSize: Int) -> [String] {
         ((try? links.mtuWarning(interface, bufferSize: bufferSize)) ?? nil).map { [$0] } ?? []
     }

@@ -14,10 +14,14 @@ public struct StoredState: Codable, Equatable, Sendable {
     /// Netmap pipes valed holds open (`valectl pipe create`), by name;
     /// re-opened on start. Absent in files written before pipes existed.
     public var pipes: [String: StoredPipe] = [:]
+    /// Memory region of each persistent port valed created, asked right
+    /// after NEWIF: once the port is attached, asking renames it
+    /// (NETMAP-API.md 7.11). Absent in older files.
+    public var persistentPortMemory: [String: StoredPortMemory] = [:]
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case format, desired, owned, savedNICs, pipes }
+    enum CodingKeys: String, CodingKey { case format, desired, owned, savedNICs, pipes, persistentPortMemory }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -26,7 +30,15 @@ public struct StoredState: Codable, Equatable, Sendable {
         owned = try c.decode(OwnedObjects.self, forKey: .owned)
         savedNICs = try c.decode([String: JSONValue].self, forKey: .savedNICs)
         pipes = try c.decodeIfPresent([String: StoredPipe].self, forKey: .pipes) ?? [:]
+        persistentPortMemory = try c.decodeIfPresent([String: StoredPortMemory].self, forKey: .persistentPortMemory) ?? [:]
     }
+}
+
+/// A persistent port's memory region (`nr_mem_id`) and its size in bytes.
+public struct StoredPortMemory: Codable, Equatable, Sendable {
+    public var id: UInt16
+    public var size: UInt64?
+    public init(id: UInt16, size: UInt64?) { self.id = id; self.size = size }
 }
 
 /// A pipe pair valed keeps open: its name and the slots asked for.

@@ -266,3 +266,51 @@ import VALEKernelModel
         #expect(model.callLog.map(\.request) == [.valeNewInterface, .valeAttach, .valeDetach, .valeDeleteInterface])
     }
 }
+
+/// Facts issue 15 brought back from a real module.
+@Suite struct KernelModelIssue15Tests {
+    @Test func aMonitorWhosePortLeftTheSwitchGetsNoPOLLERR() throws {
+        let model = VALEKernelModel()
+        try model.addEphemeralPort("vale0:b")
+        let monitor = try NetmapControl(systemCalls: model)
+        _ = try monitor.register("vale0:b", RegisterRequest(mode: .allNIC, flags: .monitorRX))
+        model.removeEphemeralPort("vale0:b")
+        var fds = [pollfd(fd: try #require(monitor.fileDescriptor), events: Int16(POLLIN), revents: 0)]
+        let ready = try fds.withUnsafeMutableBufferPointer { try model.poll($0, timeout: 0) }
+        #expect(ready == 0)
+        #expect(fds[0].revents & Int16(POLLERR) == 0, "the kernel does not tell a monitor that its port vanished")
+        #expect(model.state.listedNames.isEmpty, "only VALE_LIST shows that it is gone")
+    }
+
+    @Test func newifSucceedsWhereTheAttachOnANinthSwitchFailsWithENOMEM() throws {
+        let model = VALEKernelModel(maxSwitches: 1)
+        try model.addEphemeralPort("vale0:vm")
+        let control = try NetmapControl(systemCalls: model)
+        _ = try control.newInterface("s9")
+        #expect(KernelModelObservedTests.errno { _ = try control.attach("vale9:s9") } == .outOfMemory)
+        #expect(model.state.netdev("s9") != nil, "the netdev stays until someone deletes it")
+    }
+
+    @Test func pollingStartedAndStoppedOutsideValedIsWhatTheKernelAnswers() throws {
+        let model = VALEKernelModel(nics: ["eth1"])
+        let control = try NetmapControl(systemCalls: model)
+        _ = try control.attach("vale0:eth1")
+        model.startPollingOutsideValed("vale0:eth1")
+        #expect(KernelModelObservedTests.errno { try control.enablePolling("vale0:eth1", .singleCPU(cpu: 0)) } == .badAddress)
+        model.stopPollingOutsideValed("vale0:eth1")
+        #expect(KernelModelObservedTests.errno { try control.disablePolling("vale0:eth1") } == .badAddress)
+        try control.enablePolling("vale0:eth1", .singleCPU(cpu: 0))
+        #expect(model.pollingOf("vale0:eth1") != nil)
+    }
+
+    @Test func vale_ctl_g_onAnAttachedPersistentPortListsItWithoutItsSwitch() throws {
+        let model = VALEKernelModel()
+        let control = try NetmapControl(systemCalls: model)
+        _ = try control.newInterface("rt0")
+        _ = try control.attach("vale0:rt0")
+        _ = try NetmapControl(systemCalls: model).portInfo("vale0:rt0")
+        #expect(try control.list() == [VALEListEntry(name: "rt0", bridgeIndex: 0, portIndex: 0)])
+        #expect(KernelModelObservedTests.errno { _ = try control.detach("vale0:rt0") } == .noSuchDeviceOrAddress)
+        #expect(KernelModelObservedTests.errno { try control.deleteInterface("rt0") } == .resourceBusy)
+    }
+}
