@@ -121,10 +121,10 @@ enum TunnelMessages {
             guard let data = nla_data(attribute) else { return [] }
             return Array(UnsafeRawBufferPointer(start: data, count: Int(nla_len(attribute))))
         }
-        guard let lladdr = attributes.first(Int32(NDA_LLADDR.rawValue)) else { return nil }
+        guard let lladdr = attributes.first(Int32(NDA_LLADDR)) else { return nil }
         let mac = bytes(lladdr).map { String(format: "%02x", $0) }.joined(separator: ":")
         var destination: String?
-        if let dst = attributes.first(Int32(NDA_DST.rawValue)) {
+        if let dst = attributes.first(Int32(NDA_DST)) {
             let raw = bytes(dst)
             destination = IPAddress(family: raw.count == 16 ? AF_INET6 : AF_INET, bytes: raw)?.description
         }
