@@ -83,14 +83,18 @@ enum TunnelMessages {
             throw NetlinkFailure(errno: ENOMEM, request: name)
         }
         defer { nl_addr_put(mac); nl_addr_put(dst) }
+        // rtnl_neigh_set_dst refuses (NLE_AF_MISMATCH) an address whose family
+        // differs from the object's, and takes the object's family from it
+        // when none is set: destination first, AF_BRIDGE after.
+        let assigned = rtnl_neigh_set_dst(neigh, dst)
+        if assigned < 0 { throw NetlinkFailure(libnlCode: assigned, request: name) }
         rtnl_neigh_set_family(neigh, AF_BRIDGE)
         rtnl_neigh_set_ifindex(neigh, ifindex)
         rtnl_neigh_set_lladdr(neigh, mac)
-        rtnl_neigh_set_dst(neigh, dst)
         rtnl_neigh_set_flags(neigh, UInt32(NTF_SELF))
         rtnl_neigh_set_state(neigh, Int32(NUD_NOARP | NUD_PERMANENT))
         var message: OpaquePointer?
-        let status = add ? rtnl_neigh_build_add_request(neigh, NLM_F_APPEND, &message)
+        let status = add ? rtnl_neigh_build_add_request(neigh, NLM_F_CREATE | NLM_F_APPEND, &message)
             : rtnl_neigh_build_delete_request(neigh, 0, &message)
         guard status >= 0, let message else { throw NetlinkFailure(libnlCode: status, request: name) }
         return message

@@ -125,8 +125,9 @@ struct OverlayDaemonTests {
         try t.daemon2.start()
         #expect(try t.eventually { try t.daemon2.valectl(["list"]).stdout.contains("vx0") })
         #expect(try t.ifindex("vx0", in: t.host2) == before, "adopted, not re-created")
+        // The log file starts afresh with each start: this is the second run's.
         let log = t.daemon2.log()
-        #expect(log.components(separatedBy: "created tunnel vx0").count - 1 == 1, "\(log)")
+        #expect(!log.contains("created tunnel vx0"), "\(log)")
         #expect(!log.contains("delete tunnel vx0"))
         #expect(!log.contains("remotes now"))
         #expect(try t.eventually(15) { try t.ping(from: t.vm1, to: "10.88.0.2", count: 1) })
