@@ -48,8 +48,9 @@ extension Engine {
                 throw EngineError(.conflict, "\(what): it exists with different settings (\(Self.summary(existing))); delete it first")
             }
         } else {
-            if datapath.interfaceExists(name) || observedTunnels[name] != nil {
-                let device = observedTunnels[name].map { " (\($0.summary))" } ?? ""
+            let found = tunnels.observe(name)
+            if datapath.interfaceExists(name) || found != nil {
+                let device = found.map { " (\($0.summary))" } ?? ""
                 throw EngineError(.conflict, "\(what): an interface named \(name) already exists\(device) and valed did not create it")
             }
             state.desired.tunnels[name] = spec
