@@ -9,8 +9,14 @@ extension LinkManager {
     /// per VXLAN remote. When a remote cannot be added the device is deleted
     /// again: the caller sees either the whole tunnel or nothing.
     public func createTunnel(_ request: TunnelLinkRequest, remotes: [IPAddress]) throws(LinkError) {
-        try call(request.name, "create the \(request.kind.rawValue) device") { () throws(NetlinkFailure) in
+        do {
             try session.createTunnel(request)
+        } catch where error.errno == EOPNOTSUPP {
+            // rtnl_newlink answers "Unknown device type" when no driver registered the kind.
+            throw LinkError(.notSupported, interface: request.name, errno: EOPNOTSUPP,
+                            message: "\(request.name): cannot create the \(request.kind.rawValue) device: this kernel has no \(request.kind.rawValue) driver (CONFIG_\(request.kind.rawValue.uppercased()); try modprobe \(request.kind.rawValue))\(error.detail)")
+        } catch {
+            throw LinkError.from(error, interface: request.name, action: "create the \(request.kind.rawValue) device")
         }
         guard request.kind == .vxlan, !remotes.isEmpty else { return }
         do {

@@ -266,4 +266,23 @@ private func problems(_ yaml: String) -> [String] {
         #expect(tunnels.takeCalls() == ["create vx0", "delete vx0"])
         #expect(await engine.tunnelList().isEmpty)
     }
+
+    @Test func aReloadChangesRemotesInPlaceAndRemakesOnANewVNI() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: [])
+        let tunnels = FakeTunnels(dp)
+        let engine = try make(dp, tunnels, dir)
+        func file(vni: Int, remotes: String) -> String {
+            "tunnels:\n  - tunnel: vx0\n    switch: vale0\n    vni: \(vni)\n    remotes: [\(remotes)]\n"
+        }
+        try await engine.start(config: parse(file(vni: 42, remotes: "192.0.2.2")))
+        #expect(tunnels.takeCalls() == ["create vx0"])
+        #expect(dp.takeCalls() == ["attach vale0:vx0"])
+        _ = try await engine.apply(configText: file(vni: 42, remotes: "192.0.2.2, 192.0.2.3"), fileName: "valed.yaml", dryRun: false)
+        #expect(tunnels.takeCalls() == ["remotes vx0 192.0.2.2,192.0.2.3"])
+        #expect(dp.takeCalls().isEmpty, "remotes change without a flap")
+        _ = try await engine.apply(configText: file(vni: 43, remotes: "192.0.2.2"), fileName: "valed.yaml", dryRun: false)
+        #expect(tunnels.takeCalls() == ["delete vx0", "create vx0"])
+        #expect(dp.takeCalls() == ["detach vale0:vx0", "attach vale0:vx0"])
+    }
 }

@@ -165,6 +165,11 @@ struct OverlayDaemonTests {
             #expect(r.stderr.contains("bad0") && r.stderr.contains(cause), "\(arguments): \(r.stderr)")
             #expect(try t.ifindex("bad0", in: t.host2) == nil)
         }
+        if !Self.kernelHasGeneve {
+            let r = try t.daemon2.valectl(["tunnel", "create", "gn0", "--type", "geneve", "--vni", "7", "--remote", "192.0.2.1"])
+            #expect(r.status != 0 && r.stderr.contains("gn0: cannot create the geneve device: this kernel has no geneve driver"), "\(r.stderr)")
+            #expect(try t.daemon2.valectl(["tunnel", "list"]).stdout.contains("gn0") == false, "a refused tunnel leaves no desired state")
+        }
         let taken = try t.daemon2.valectl(["tunnel", "create", "u2", "--vni", "42", "--remote", "192.0.2.1"])
         #expect(taken.status != 0 && taken.stderr.contains("already exists"), "\(taken.stderr)")
         let foreign = try t.daemon2.valectl(["tunnel", "delete", "u2"])
@@ -175,6 +180,29 @@ struct OverlayDaemonTests {
         #expect(try t.ifindex("vx1", in: t.host2) == nil)
         let gone = try t.daemon2.valectl(["tunnel", "delete", "vx1"])
         #expect(gone.status == 0 && gone.stdout.contains("does not exist"))
+    }
+
+    /// True when the kernel can make a Geneve device (some kernels are built without it).
+    static let kernelHasGeneve: Bool = {
+        guard TestHost.hasNetworkNamespaces, let ns = try? NetworkNamespace(prefix: "vog") else { return false }
+        defer { ns.delete() }
+        return (try? ns.run(["ip", "link", "add", "g0", "type", "geneve", "id", "1", "remote", "192.0.2.1"], check: false).succeeded) ?? false
+    }()
+
+    @Test(.enabled(if: kernelHasGeneve, "this kernel has no geneve driver (CONFIG_GENEVE)"))
+    func aGeneveTunnelHasItsOneRemoteInTheDevice() throws {
+        let t = try OverlayTopology()
+        try t.daemon2.writeConfig("")
+        try t.daemon2.start()
+        // Geneve: one remote, in the device itself.
+        let geneve = try t.daemon2.valectl(["tunnel", "create", "gn0", "--type", "geneve", "--vni", "7", "--remote", "192.0.2.1"])
+        #expect(geneve.status == 0, "\(geneve.stderr)")
+        let gn0 = try t.host2.run(["ip", "-d", "link", "show", "gn0"]).stdout
+        #expect(gn0.contains("geneve id 7 remote 192.0.2.1") && gn0.contains("mtu 1450"), "\(gn0)")
+        let listed = try t.daemon2.valectl(["tunnel", "list"]).stdout
+        #expect(listed.contains("gn0") && listed.contains("geneve"), "\(listed)")
+        #expect(try t.daemon2.valectl(["tunnel", "delete", "gn0"]).status == 0)
+        #expect(try t.ifindex("gn0", in: t.host2) == nil)
     }
 
     /// 5 MB of pseudo-random data from vm1 to vm2 over TCP, compared by SHA-256.

@@ -39,9 +39,9 @@ struct TunnelCreateCommand: ParsableCommand {
 
             Examples:
               valectl tunnel create vx0 --switch vale0 --vni 42 --remote 192.0.2.2
-              valectl tunnel create vx1 --switch vale0 --vni 43 --remote 192.0.2.2 --remote 192.0.2.3 \\
-                  --local 192.0.2.1 --dev eth0
-              valectl tunnel create gn0 --switch vale1 --type geneve --vni 7 --remote 2001:db8::2
+              valectl tunnel create vx1 --vni 43 --remote 192.0.2.2 --remote 192.0.2.3
+              valectl tunnel create vx2 --vni 44 --remote 192.0.2.2 --dev eth0
+              valectl tunnel create gn0 --type geneve --vni 7 --remote 2001:db8::2
             """)
 
     @Argument(help: ArgumentHelp("The device's name (an interface name not starting with val).", valueName: "name"))
