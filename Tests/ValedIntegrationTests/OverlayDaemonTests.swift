@@ -102,6 +102,8 @@ struct OverlayDaemonTests {
             let fdb = try host.run(["bridge", "fdb", "show", "dev", "vx0"]).stdout
             #expect(fdb.contains("00:00:00:00:00:00 dst \(remote)"), "\(fdb)")
         }
+        let ports = try t.daemon1.valectl(["list", "--json"]).stdout
+        #expect(ports.contains("\"kind\" : \"tunnel\"") || ports.contains("\"kind\":\"tunnel\""), "\(ports)")
         let list = try t.daemon1.valectl(["tunnel", "list", "--json"])
         #expect(list.stdout.contains("\"state\" : \"ok\"") || list.stdout.contains("\"state\":\"ok\""), "\(list.stdout)")
         #expect(list.stdout.contains("\"mtu\" : 1450") || list.stdout.contains("\"mtu\":1450"), "\(list.stdout)")

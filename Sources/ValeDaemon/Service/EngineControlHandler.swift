@@ -296,6 +296,7 @@ public struct EngineControlHandler: ControlHandler {
         case .nicHost: .nicHost
         case .persistent: .persistent
         case .ephemeral: .ephemeral
+        case .tunnel: .tunnel
         }
     }
 

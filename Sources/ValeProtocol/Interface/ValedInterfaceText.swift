@@ -79,7 +79,8 @@ extension ValedInterface {
       # the port part of the name: "eth0" for "vale0:eth0"
       name: string,
       # nic, nic+host (NIC with its host-stack port), persistent, ephemeral
-      # (opened on the fly by a program), tap (userspace datapath VM port)
+      # (opened on the fly by a program), tap (userspace datapath VM port),
+      # tunnel (a VXLAN or Geneve device valed created)
       kind: string,
       # config: named by the configuration file; runtime: created with
       # valectl; foreign: created by someone else, never touched by valed
