@@ -32,11 +32,15 @@ public struct TunnelLinkRequest: Sendable, Hashable {
     public var mtu: UInt32?
     /// IFF_UP in the same request.
     public var up: Bool
+    /// The remotes are IPv6. The kernel fixes a VXLAN device's address family
+    /// at creation (from its local or group address) and refuses FDB entries
+    /// of the other family with EAFNOSUPPORT.
+    public var overIPv6: Bool
 
     public init(name: String, kind: TunnelKind, vni: UInt32, port: UInt16, remote: String? = nil, local: String? = nil,
-                underlayIndex: Int32? = nil, mtu: UInt32? = nil, up: Bool = true) {
+                underlayIndex: Int32? = nil, mtu: UInt32? = nil, up: Bool = true, overIPv6: Bool = false) {
         self.name = name; self.kind = kind; self.vni = vni; self.port = port; self.remote = remote
-        self.local = local; self.underlayIndex = underlayIndex; self.mtu = mtu; self.up = up
+        self.local = local; self.underlayIndex = underlayIndex; self.mtu = mtu; self.up = up; self.overIPv6 = overIPv6
     }
 }
 

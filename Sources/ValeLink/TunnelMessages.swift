@@ -33,7 +33,9 @@ enum TunnelMessages {
             try check(rtnl_link_vxlan_set_id(link, request.vni))
             try check(rtnl_link_vxlan_set_port(link, UInt32(request.port)))
             if let index = request.underlayIndex { try check(rtnl_link_vxlan_set_link(link, UInt32(bitPattern: index))) }
-            if let local = request.local {
+            // No local address over IPv6: "::" (IFLA_VXLAN_LOCAL6) makes the
+            // device IPv6 with any source address.
+            if let local = request.local ?? (request.overIPv6 ? "::" : nil) {
                 guard let parsed = IPAddress(local), let address = nlAddress(parsed) else {
                     throw NetlinkFailure(errno: EINVAL, request: name, libraryMessage: "\(local) is not an IP address")
                 }

@@ -167,6 +167,18 @@ struct OverlayDaemonTests {
             #expect(r.stderr.contains("bad0") && r.stderr.contains(cause), "\(arguments): \(r.stderr)")
             #expect(try t.ifindex("bad0", in: t.host2) == nil)
         }
+        // Without --dev the underlay is where the route to the first remote
+        // leaves (RTM_GETROUTE); over IPv6 the overhead is 70.
+        try t.host2.run(["ip", "link", "set", "u2", "mtu", "9000"])
+        #expect(try t.daemon2.valectl(["tunnel", "create", "vx2", "--vni", "44", "--remote", "192.0.2.1"]).status == 0)
+        #expect(try t.host2.run(["ip", "link", "show", "vx2"]).stdout.contains("mtu 8950"))
+        let v6 = try t.daemon2.valectl(["tunnel", "create", "vx6", "--vni", "46", "--remote", "2001:db8::1", "--dev", "u2"])
+        #expect(v6.status == 0, "\(v6.stderr)")
+        #expect(try t.host2.run(["ip", "link", "show", "vx6"]).stdout.contains("mtu 8930"))
+        let fdb6 = try t.host2.run(["bridge", "fdb", "show", "dev", "vx6"]).stdout
+        #expect(fdb6.contains("00:00:00:00:00:00 dst 2001:db8::1"), "\(fdb6)")
+        for name in ["vx2", "vx6"] { #expect(try t.daemon2.valectl(["tunnel", "delete", name]).status == 0) }
+
         if !Self.kernelHasGeneve {
             let r = try t.daemon2.valectl(["tunnel", "create", "gn0", "--type", "geneve", "--vni", "7", "--remote", "192.0.2.1"])
             #expect(r.status != 0 && r.stderr.contains("gn0: cannot create the geneve device: this kernel has no geneve driver"), "\(r.stderr)")

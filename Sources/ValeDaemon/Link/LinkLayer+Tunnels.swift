@@ -34,7 +34,8 @@ extension LinkLayer: TunnelManaging {
         let mtu = spec.mtu(underlayMTU: underlayMTU)
         let request = TunnelLinkRequest(name: spec.name, kind: spec.kind, vni: spec.vni, port: spec.port,
                                         remote: spec.kind == .geneve ? remotes.first?.description : nil,
-                                        local: spec.local, underlayIndex: underlayIndex, mtu: UInt32(max(mtu, 68)), up: true)
+                                        local: spec.local, underlayIndex: underlayIndex, mtu: UInt32(max(mtu, 68)), up: true,
+                                        overIPv6: spec.overIPv6)
         try links.createTunnel(request, remotes: spec.kind == .vxlan ? remotes : [])
         return mtu
     }
