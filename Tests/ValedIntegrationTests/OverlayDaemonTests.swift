@@ -120,6 +120,11 @@ struct OverlayDaemonTests {
         #expect(try t.ping(from: t.vm2, to: "10.88.0.1"))
         try expectTCPCarriesData(t)
 
+        // valed's tunnel deleted behind its back is made again and re-attached.
+        try t.host1.run(["ip", "link", "del", "vx0"])
+        #expect(try t.eventually(10) { try t.ifindex("vx0", in: t.host1) != nil }, "vx0 is created again\n\(t.daemon1.log())")
+        #expect(try t.eventually(15) { try t.ping(from: t.vm1, to: "10.88.0.2", count: 1) }, "traffic flows again over the new vx0")
+
         // A restart adopts the tunnel as it is: same device, no tunnel step.
         let before = try t.ifindex("vx0", in: t.host2)
         t.daemon2.stop()
