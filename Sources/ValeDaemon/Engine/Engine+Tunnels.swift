@@ -41,10 +41,9 @@ extension Engine {
         var changed = false
         let previous = state.desired
         if let existing = state.desired.tunnels[name] {
-            var same = existing
-            same.owner = spec.owner
-            if same.canonicalRemotes != spec.canonicalRemotes || same.kind != spec.kind || same.vni != spec.vni || same.port != spec.port
-                || same.local.flatMap(IPAddress.init) != spec.local.flatMap(IPAddress.init) || same.underlay != spec.underlay {
+            if existing.canonicalRemotes != spec.canonicalRemotes || existing.kind != spec.kind || existing.vni != spec.vni
+                || existing.port != spec.port || existing.underlay != spec.underlay
+                || existing.local.flatMap(IPAddress.init) != spec.local.flatMap(IPAddress.init) {
                 throw EngineError(.conflict, "\(what): it exists with different settings (\(Self.summary(existing))); delete it first")
             }
         } else {
