@@ -173,13 +173,13 @@ _valectl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    status|list|attach|detach|port|polling|vnet-hdr|apply|config|reload|teardown|events|module|nic|monitor|pipe|help)
+    status|list|attach|detach|port|polling|vnet-hdr|apply|config|reload|teardown|events|module|nic|monitor|pipe|tunnel|help)
         # Offer subcommand argument completions
         "_valectl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'status list attach detach port polling vnet-hdr apply config reload teardown events module nic monitor pipe help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'status list attach detach port polling vnet-hdr apply config reload teardown events module nic monitor pipe tunnel help' -- "${cur}"))
         ;;
     esac
 }
@@ -823,6 +823,104 @@ _valectl_pipe_open() {
         __valectl_add_completions -W 'master'$'\n''slave'
         return
         ;;
+    '--socket')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+}
+
+_valectl_tunnel() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __valectl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    create|delete|list)
+        # Offer subcommand argument completions
+        "_valectl_tunnel_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'create delete list' -- "${cur}"))
+        ;;
+    esac
+}
+
+_valectl_tunnel_create() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=(--remote)
+    non_repeating_options=(--switch --type --vni --local --dev --port --socket --timeout)
+    __valectl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--switch')
+        return
+        ;;
+    '--type')
+        return
+        ;;
+    '--vni')
+        return
+        ;;
+    '--remote')
+        return
+        ;;
+    '--local')
+        return
+        ;;
+    '--dev')
+        return
+        ;;
+    '--port')
+        return
+        ;;
+    '--socket')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+}
+
+_valectl_tunnel_delete() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --timeout)
+    __valectl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--socket')
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+}
+
+_valectl_tunnel_list() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--socket --timeout)
+    __valectl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
     '--socket')
         return
         ;;

@@ -34,6 +34,6 @@ struct ValeCtl: ParsableCommand {
             StatusCommand.self, ListCommand.self, AttachCommand.self, DetachCommand.self,
             PortCommand.self, PollingCommand.self, VnetHeaderCommand.self,
             ApplyCommand.self, ConfigCommand.self, ReloadCommand.self, TeardownCommand.self, EventsCommand.self,
-            ModuleCommand.self, NICCommand.self, MonitorCommand.self, PipeCommand.self,
+            ModuleCommand.self, NICCommand.self, MonitorCommand.self, PipeCommand.self, TunnelCommand.self,
         ])
 }

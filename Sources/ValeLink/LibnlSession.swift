@@ -125,6 +125,65 @@ public final class LibnlSession: NetlinkSession, @unchecked Sendable {
         return nil
     }
 
+    // MARK: Tunnels
+
+    public func createTunnel(_ request: TunnelLinkRequest) throws(NetlinkFailure) {
+        let message = try TunnelMessages.createLink(request)
+        try withSockets { (state) throws(NetlinkFailure) in
+            try state.route.transact(message, request: "RTM_NEWLINK \(request.kind.rawValue)")
+        }
+    }
+
+    public func deleteLink(index: Int32) throws(NetlinkFailure) {
+        let message = try TunnelMessages.deleteLink(index: index)
+        try withSockets { (state) throws(NetlinkFailure) in
+            try state.route.transact(message, request: "RTM_DELLINK")
+        }
+    }
+
+    public func tunnelLink(named name: String) throws(NetlinkFailure) -> TunnelLinkInfo {
+        guard !name.isEmpty, name.utf8.count < 16 else { throw NetlinkFailure(errno: ENODEV, request: "RTM_GETLINK") }
+        let message = try RouteMessages.getLink(index: 0, name: name)
+        var found: TunnelLinkInfo?
+        try withSockets { (state) throws(NetlinkFailure) in
+            try state.route.transact(message, request: "RTM_GETLINK") { reply in
+                if found == nil { found = TunnelMessages.tunnelInfo(from: reply) }
+            }
+        }
+        guard let found else { throw NetlinkFailure(errno: ENODEV, request: "RTM_GETLINK") }
+        return found
+    }
+
+    public func bridgeFDB(ifindex: Int32) throws(NetlinkFailure) -> [FDBEntry] {
+        let message = try TunnelMessages.dumpFDB()
+        var entries: [FDBEntry] = []
+        try withSockets { (state) throws(NetlinkFailure) in
+            try state.route.transact(message, request: "RTM_GETNEIGH dump") { reply in
+                if let entry = TunnelMessages.fdbEntry(from: reply, ifindex: ifindex) { entries.append(entry) }
+            }
+        }
+        return entries
+    }
+
+    public func changeDefaultFDB(ifindex: Int32, destination: IPAddress, add: Bool) throws(NetlinkFailure) {
+        let message = try TunnelMessages.defaultFDB(ifindex: ifindex, destination: destination, add: add)
+        try withSockets { (state) throws(NetlinkFailure) in
+            try state.route.transact(message, request: add ? "RTM_NEWNEIGH" : "RTM_DELNEIGH")
+        }
+    }
+
+    public func routeInterface(to destination: IPAddress) throws(NetlinkFailure) -> Int32 {
+        let message = try TunnelMessages.getRoute(to: destination)
+        var found: Int32?
+        try withSockets { (state) throws(NetlinkFailure) in
+            try state.route.transact(message, request: "RTM_GETROUTE") { reply in
+                if found == nil { found = TunnelMessages.outputInterface(from: reply) }
+            }
+        }
+        guard let found else { throw NetlinkFailure(errno: ENETUNREACH, request: "RTM_GETROUTE") }
+        return found
+    }
+
     // MARK: ethtool
 
     private func ethtoolExchange<T>(

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The seam between ValeLink and the kernel: every netlink exchange and the
 /// one ethtool ioctl go through here. `LibnlSession` is the live
 /// implementation over libnl-3; unit tests substitute a recorder that
@@ -32,4 +36,39 @@ public protocol NetlinkSession: Sendable {
     /// Blocks until `name` has IFF_LOWER_UP or `timeout` passes, watching
     /// RTNLGRP_LINK events (no sleep loop). Returns whether carrier came.
     func waitForLowerUp(named name: String, timeout: Duration) throws(NetlinkFailure) -> Bool
+    /// RTM_NEWLINK (NLM_F_CREATE|NLM_F_EXCL) of a VXLAN or Geneve device.
+    func createTunnel(_ request: TunnelLinkRequest) throws(NetlinkFailure)
+    /// RTM_DELLINK.
+    func deleteLink(index: Int32) throws(NetlinkFailure)
+    /// RTM_GETLINK by name, with the VXLAN/Geneve attributes.
+    func tunnelLink(named name: String) throws(NetlinkFailure) -> TunnelLinkInfo
+    /// RTM_GETNEIGH dump (AF_BRIDGE): the FDB entries of one device.
+    func bridgeFDB(ifindex: Int32) throws(NetlinkFailure) -> [FDBEntry]
+    /// RTM_NEWNEIGH with NLM_F_APPEND, or RTM_DELNEIGH, of a VXLAN default entry.
+    func changeDefaultFDB(ifindex: Int32, destination: IPAddress, add: Bool) throws(NetlinkFailure)
+    /// RTM_GETROUTE: the interface traffic to `destination` leaves by.
+    func routeInterface(to destination: IPAddress) throws(NetlinkFailure) -> Int32
+}
+
+/// Tunnel calls for sessions that do not implement them (test recorders
+/// written before overlays existed): each answers EOPNOTSUPP.
+extension NetlinkSession {
+    public func createTunnel(_ request: TunnelLinkRequest) throws(NetlinkFailure) {
+        throw NetlinkFailure(errno: EOPNOTSUPP, request: "RTM_NEWLINK")
+    }
+    public func deleteLink(index: Int32) throws(NetlinkFailure) {
+        throw NetlinkFailure(errno: EOPNOTSUPP, request: "RTM_DELLINK")
+    }
+    public func tunnelLink(named name: String) throws(NetlinkFailure) -> TunnelLinkInfo {
+        throw NetlinkFailure(errno: EOPNOTSUPP, request: "RTM_GETLINK")
+    }
+    public func bridgeFDB(ifindex: Int32) throws(NetlinkFailure) -> [FDBEntry] {
+        throw NetlinkFailure(errno: EOPNOTSUPP, request: "RTM_GETNEIGH")
+    }
+    public func changeDefaultFDB(ifindex: Int32, destination: IPAddress, add: Bool) throws(NetlinkFailure) {
+        throw NetlinkFailure(errno: EOPNOTSUPP, request: add ? "RTM_NEWNEIGH" : "RTM_DELNEIGH")
+    }
+    public func routeInterface(to destination: IPAddress) throws(NetlinkFailure) -> Int32 {
+        throw NetlinkFailure(errno: EOPNOTSUPP, request: "RTM_GETROUTE")
+    }
 }

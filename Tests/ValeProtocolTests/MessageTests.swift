@@ -77,7 +77,7 @@ import Testing
         #expect(ValedMethod.attach.isReadOnly == false)
         #expect(ValedMethod.list.isReadOnly)
         let readOnly = ValedMethod.allCases.filter(\.isReadOnly).map(\.rawValue).sorted()
-        #expect(readOnly == ["Events", "List", "ModuleStatus", "PipeList", "ShowConfig", "ShowNIC", "ShowPort", "Status"])
+        #expect(readOnly == ["Events", "List", "ModuleStatus", "PipeList", "ShowConfig", "ShowNIC", "ShowPort", "Status", "TunnelList"])
         #expect(ValedMethod.allCases.filter(\.isStreaming) == [.events, .monitor])
     }
 }

@@ -19,6 +19,8 @@ enum Samples {
     ]
     static let plan = PlanReply(dryRun: false, changed: true, steps: steps, message: "applied 1 of 2 steps")
     static let change = ChangeReply(changed: true, message: "done")
+    static let tunnel = Tunnel(name: "vx0", kind: "vxlan", vni: 42, remotes: ["192.0.2.2", "192.0.2.3"], local: "192.0.2.1",
+                               underlay: "eth0", port: 4789, switchName: "vale0", mtu: 1450, owner: .runtime, state: "ok")
     static let pipe = PipeInfo(name: "p0", slots: 1024, holders: [PipeHolder(end: .master, pid: 42, uid: 0, command: "pkt-gen")])
 
     /// Method → (parameters, reply), both as JSON.
@@ -82,6 +84,14 @@ enum Samples {
                 samples[method] = try entry(PipeCreateParameters(name: "p0", slots: 1024), PipeCreateReply(pipe: pipe, changed: true, message: "created"))
             case .pipeList:
                 samples[method] = try entry(empty, PipeListReply(pipes: [pipe]))
+            case .tunnelCreate:
+                samples[method] = try entry(TunnelCreateParameters(name: "vx0", switchName: "vale0", kind: "vxlan", vni: 42, remotes: ["192.0.2.2"],
+                                                                   local: "192.0.2.1", underlay: "eth0", port: 4789),
+                                            TunnelCreateReply(tunnel: tunnel, changed: true, message: "created tunnel vx0", warnings: ["vale0:eth1 has MTU 1500"]))
+            case .tunnelDelete:
+                samples[method] = try entry(NameParameters(name: "vx0"), change)
+            case .tunnelList:
+                samples[method] = try entry(empty, TunnelListReply(tunnels: [tunnel]))
             }
         }
         return samples

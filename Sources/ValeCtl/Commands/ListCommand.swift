@@ -6,7 +6,7 @@ struct ListCommand: ParsableCommand {
         commandName: "list",
         abstract: "List switches and their ports.",
         discussion: """
-            One line per port: switch, port, kind (nic, nic+host, persistent, ephemeral, tap), \
+            One line per port: switch, port, kind (nic, nic+host, persistent, ephemeral, tap, tunnel), \
             owner (config: from the configuration file; runtime: made with valectl; foreign: \
             made by another program, never touched by valed), state (ok, missing, or the \
             error), bridge and port index, carrier and counters. A switch without ports is \

@@ -92,7 +92,7 @@ public struct ConfigParser {
         var config = ValedConfig()
         guard let root else { return config }   // an empty file is a valid, empty config
         guard let top = reader.mapping(root, "the configuration") else { throw ConfigError(issues: reader.issues) }
-        reader.allowOnly(top, ["datapath", "module", "nic", "userspace", "switches", "ports"], in: "the top level")
+        reader.allowOnly(top, ["datapath", "module", "nic", "userspace", "switches", "ports", "tunnels"], in: "the top level")
         if let node = top["datapath"] {
             if let value = reader.enumeration(node, DatapathChoice.self, "datapath") { config.datapath = value }
         }
@@ -112,6 +112,9 @@ public struct ConfigParser {
             if config.desired.switchNames.count > maxBridges {
                 reader.report(node, "\(config.desired.switchNames.count) switches configured but netmap allows \(maxBridges) per network namespace (raise module option max_bridges)")
             }
+        }
+        if let node = top["tunnels"], let items = reader.sequence(node, "tunnels") {
+            for item in items { parseTunnel(item, into: &config.desired, &reader) }
         }
         if !reader.issues.isEmpty { throw ConfigError(issues: reader.issues.sorted { ($0.line, $0.column) < ($1.line, $1.column) }) }
         return config
@@ -241,7 +244,7 @@ public struct ConfigParser {
         addAttachment(spec, at: n, into: &desired, &reader)
     }
 
-    private func addAttachment(_ spec: AttachmentSpec, at node: Node, into desired: inout DesiredState, _ reader: inout Reader) {
+    func addAttachment(_ spec: AttachmentSpec, at node: Node, into desired: inout DesiredState, _ reader: inout Reader) {
         if let other = desired.attachment(ofInterface: spec.interface) {
             let why = other.switchName == spec.switchName ? "is listed twice on \(spec.switchName)"
                 : "is already attached to \(other.switchName) (an interface can be on one switch)"

@@ -9,12 +9,16 @@ struct ConfigRenderer {
             out.append("ports:")
             for p in unattached.sorted(by: { $0.name < $1.name }) { out += portLines(p, attachment: nil, indent: "  ") }
         }
-        if !desired.attachments.isEmpty {
+        // A tunnel's attachment is its `switch:`; a switch holding only tunnels is not listed.
+        let switchNames = desired.switchNames.filter { name in
+            desired.attachments.values.contains { $0.switchName == name && desired.tunnels[$0.interface] == nil }
+        }
+        if !switchNames.isEmpty {
             out.append("switches:")
-            for name in desired.switchNames {
+            for name in switchNames {
                 out.append("  \(name):")
                 out.append("    ports:")
-                for a in desired.attachments.values.filter({ $0.switchName == name }).sorted(by: { $0.interface < $1.interface }) {
+                for a in desired.attachments.values.filter({ $0.switchName == name && desired.tunnels[$0.interface] == nil }).sorted(by: { $0.interface < $1.interface }) {
                     if let p = desired.persistentPorts[a.interface] {
                         out += portLines(p, attachment: a, indent: "      ")
                     } else {
@@ -25,6 +29,19 @@ struct ConfigRenderer {
                         if let v = a.vnetHeaderLength { out.append("        vnet-header: \(v)") }
                     }
                 }
+            }
+        }
+        if !desired.tunnels.isEmpty {
+            out.append("tunnels:")
+            for t in desired.tunnels.values.sorted(by: { $0.name < $1.name }) {
+                out.append("  - tunnel: \(t.name)   # \(t.owner.rawValue)")
+                if let a = desired.attachment(ofInterface: t.name) { out.append("    switch: \(a.switchName)") }
+                if t.kind != .vxlan { out.append("    type: \(t.kind.rawValue)") }
+                out.append("    vni: \(t.vni)")
+                out.append("    remotes: [\(t.remotes.joined(separator: ", "))]")
+                if let l = t.local { out.append("    local: \(l)") }
+                if let d = t.underlay { out.append("    dev: \(d)") }
+                if t.port != t.kind.defaultPort { out.append("    port: \(t.port)") }
             }
         }
         return out.joined(separator: "\n") + "\n"

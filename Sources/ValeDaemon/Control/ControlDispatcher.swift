@@ -95,6 +95,9 @@ struct ControlDispatcher: Sendable {
         case .pipeCreate: return .reply(try encode(await h.pipeCreate(decode(p), caller: caller)))
         case .pipeDelete: return .reply(try encode(await h.pipeDelete(decode(p), caller: caller)))
         case .pipeList: return .reply(try encode(await h.pipeList(caller: caller)))
+        case .tunnelCreate: return .reply(try encode(await h.tunnelCreate(decode(p), caller: caller)))
+        case .tunnelDelete: return .reply(try encode(await h.tunnelDelete(decode(p), caller: caller)))
+        case .tunnelList: return .reply(try encode(await h.tunnelList(caller: caller)))
         case .events:
             let stream = try await h.events(caller: caller)
             return .stream(terminal: nil) { emit in
@@ -164,6 +167,9 @@ extension ValedMethod {
         case .pipeCreate: return "create pipes"
         case .pipeDelete: return "delete pipes"
         case .pipeList: return "list pipes"
+        case .tunnelCreate: return "create tunnels"
+        case .tunnelDelete: return "delete tunnels"
+        case .tunnelList: return "list tunnels"
         }
     }
 }

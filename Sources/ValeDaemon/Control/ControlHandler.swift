@@ -65,4 +65,23 @@ public protocol ControlHandler: Sendable {
     func pipeDelete(_ parameters: NameParameters, caller: Caller) async throws -> ChangeReply
     /// `io.valed.PipeList`.
     func pipeList(caller: Caller) async throws -> PipeListReply
+    /// `io.valed.TunnelCreate`.
+    func tunnelCreate(_ parameters: TunnelCreateParameters, caller: Caller) async throws -> TunnelCreateReply
+    /// `io.valed.TunnelDelete`.
+    func tunnelDelete(_ parameters: NameParameters, caller: Caller) async throws -> ChangeReply
+    /// `io.valed.TunnelList`.
+    func tunnelList(caller: Caller) async throws -> TunnelListReply
+}
+
+/// Handlers written before tunnels existed (test doubles) answer Unsupported.
+extension ControlHandler {
+    public func tunnelCreate(_ parameters: TunnelCreateParameters, caller: Caller) async throws -> TunnelCreateReply {
+        throw VarlinkError.unsupported(feature: "tunnel", message: "tunnels are not available in this valed")
+    }
+    public func tunnelDelete(_ parameters: NameParameters, caller: Caller) async throws -> ChangeReply {
+        throw VarlinkError.unsupported(feature: "tunnel", message: "tunnels are not available in this valed")
+    }
+    public func tunnelList(caller: Caller) async throws -> TunnelListReply {
+        throw VarlinkError.unsupported(feature: "tunnel", message: "tunnels are not available in this valed")
+    }
 }

@@ -74,7 +74,8 @@ public struct Daemon: Sendable {
             throw DaemonError("cannot open netlink: \(error)")
         }
         let engine = Engine(datapath: datapath, store: store, configPath: options.config,
-                            nic: links.map { $0 as NICPreparing } ?? NoNICPreparation(), logger: logger)
+                            nic: links.map { $0 as NICPreparing } ?? NoNICPreparation(),
+                            tunnels: links.map { $0 as TunnelManaging } ?? NoTunnels(), logger: logger)
         await engine.setModuleSummary { modules.summary }
         if datapath.info.kind == .kernel {
             await engine.setDriverSwapper { interface in try modules.swapToNativeDriver(interface: interface) }

@@ -53,7 +53,7 @@ extension Engine {
         // the configuration file keeps them. Entries that existed keep their owner.
         for k in target.attachments.keys { target.attachments[k]?.owner = state.desired.attachments[k]?.owner ?? .runtime }
         for k in target.persistentPorts.keys { target.persistentPorts[k]?.owner = state.desired.persistentPorts[k]?.owner ?? .runtime }
-        let plan = planner.plan(desired: target, owned: state.owned, observed: observed, interfaceExists: { self.datapath.interfaceExists($0) })
+        let plan = planner.plan(desired: target, owned: state.owned, observed: observed, tunnels: observedTunnels, interfaceExists: { self.datapath.interfaceExists($0) })
         if dryRun { return ApplyResult(plan: plan, report: nil, dryRun: true) }
         let previous = state.desired
         state.desired = target

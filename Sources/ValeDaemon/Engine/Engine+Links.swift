@@ -10,6 +10,20 @@ extension Engine {
     }
 
     private func interfaceRemovedLocked(_ name: String) async {
+        if state.desired.tunnels[name] != nil {
+            // valed deleted and made it again itself (a changed VNI): the event is stale.
+            if datapath.interfaceExists(name) { return }
+            // Someone deleted valed's tunnel: make it again, like a crashed TAP port.
+            if state.desired.attachment(ofInterface: name) != nil { await detachVanished(name) }
+            logger.warning("tunnel \(name) was deleted by someone else; creating it again", metadata: .port(name))
+            await reconcileLocked(stopOnFailure: false)
+            return
+        }
+        await detachVanished(name)
+    }
+
+    /// Forgets the attachment of a netdev that is gone.
+    private func detachVanished(_ name: String) async {
         guard let a = state.desired.attachment(ofInterface: name) else { return }
         hub.publish(EngineEvent(kind: .nicRemoved, subject: a.key, detail: "\(name) disappeared; the port is missing until it returns"))
         logger.warning("\(name) was removed", metadata: .port(a.key))

@@ -40,7 +40,7 @@ extension Engine {
            state.desired.attachments[other.key] == nil {
             throw EngineError(.conflict, "cannot attach \(key): \(interface) is already attached to \(other.switchName) by another program (not managed by valed)")
         }
-        guard datapath.interfaceExists(interface) || state.desired.persistentPorts[interface] != nil else {
+        guard datapath.interfaceExists(interface) || state.desired.createsInterface(interface) else {
             throw EngineError(.notFound, "cannot attach \(key): no interface named \(interface)")
         }
         let slots = state.desired.attachments.values.filter { $0.switchName == switchName }.reduce(0) { $0 + ($1.hostStack ? 2 : 1) }

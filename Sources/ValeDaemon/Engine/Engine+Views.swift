@@ -3,7 +3,7 @@ import ValeProtocol
 
 /// One row of `valectl list`.
 public struct PortStatus: Sendable, Equatable {
-    public enum Kind: String, Sendable { case nic, nicHost = "nic+host", persistent, ephemeral }
+    public enum Kind: String, Sendable { case nic, nicHost = "nic+host", persistent, ephemeral, tunnel }
     public enum OwnerKind: String, Sendable { case config, runtime, foreign }
     /// Switch name; nil for a persistent port that is on no switch.
     public var switchName: String?
@@ -63,7 +63,7 @@ extension Engine {
             seen.insert(a.key)
             let isPersistent = state.desired.persistentPorts[a.interface] != nil
             var row = PortStatus(switchName: a.switchName, name: a.interface,
-                                 kind: isPersistent ? .persistent : (a.hostStack ? .nicHost : .nic),
+                                 kind: isPersistent ? .persistent : (state.desired.tunnels[a.interface] != nil ? .tunnel : (a.hostStack ? .nicHost : .nic)),
                                  owner: a.owner == .config ? .config : .runtime, state: "ok",
                                  bridgeIndex: main?.bridgeIndex, portIndex: main?.portIndex, hostPortIndex: host?.portIndex,
                                  carrier: carrier[a.interface], counters: main?.counters, polling: a.polling,

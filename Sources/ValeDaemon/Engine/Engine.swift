@@ -11,6 +11,7 @@ public actor Engine {
     public let datapath: Datapath
     let store: Store
     let nic: NICPreparing
+    let tunnels: TunnelManaging
     let logger: Logger
     let planner = Planner()
     let lock = AsyncLock()
@@ -23,6 +24,10 @@ public actor Engine {
     /// The datapath's view at the end of the last reconcile.
     var observed: [ObservedPort] = []
     var existingInterfaces: Set<String> = []
+    /// Devices named like a desired or owned tunnel, at the last refresh.
+    var observedTunnels: [String: ObservedTunnel] = [:]
+    /// MTU warnings of the tunnels created by the last reconcile, by name.
+    var tunnelWarnings: [String: [String]] = [:]
     /// The last error of each object ("vale0:eth0", "vm1"), cleared on success.
     var errors: [String: String] = [:]
     /// Carrier of attached NICs, as the link monitor last reported it.
@@ -44,11 +49,13 @@ public actor Engine {
     /// NETMAP-API.md 7.5), given the interfaces currently on switches.
     var attachGuard: (@Sendable (AttachmentSpec, Set<String>) -> String?)?
 
-    public init(datapath: Datapath, store: Store, configPath: String, nic: NICPreparing = NoNICPreparation(), logger: Logger) {
+    public init(datapath: Datapath, store: Store, configPath: String, nic: NICPreparing = NoNICPreparation(),
+                tunnels: TunnelManaging = NoTunnels(), logger: Logger) {
         self.datapath = datapath
         self.store = store
         self.configPath = configPath
         self.nic = nic
+        self.tunnels = tunnels
         self.logger = logger
     }
 
@@ -113,7 +120,7 @@ public actor Engine {
         adoptObserved(into: &report)
         // A renamed port cannot be detached (ENXIO) nor deleted (EBUSY):
         // trying would fail every reconcile (issue 15 item 8).
-        let steps = planner.plan(desired: state.desired, owned: state.owned, observed: observed,
+        let steps = planner.plan(desired: state.desired, owned: state.owned, observed: observed, tunnels: observedTunnels,
                                  interfaceExists: { self.datapath.interfaceExists($0) })
             .filter { !isBeyondReachAfterRename($0) }
         var stopped = false
@@ -134,7 +141,7 @@ public actor Engine {
         }
         if !steps.isEmpty { refreshObserved() }
         report.missing = state.desired.attachments.values
-            .filter { !existingInterfaces.contains($0.interface) && state.desired.persistentPorts[$0.interface] == nil }
+            .filter { !existingInterfaces.contains($0.interface) && !state.desired.createsInterface($0.interface) }
             .map(\.key).sorted()
         for key in report.missing where errors[key] == nil {
             hub.publish(EngineEvent(kind: .portMissing, subject: key, detail: "interface \(key.split(separator: ":").last ?? "") does not exist"))
@@ -158,7 +165,13 @@ public actor Engine {
         // the switch list is not a netdev (an ephemeral port).
         let candidates = Set(observed.map(\.interface)).union(state.desired.persistentPorts.keys)
             .union(state.desired.attachments.values.map(\.interface)).union(state.owned.persistentPorts)
+            .union(state.desired.tunnels.keys).union(state.owned.tunnels)
         existingInterfaces = candidates.filter { datapath.interfaceExists($0) }
+        var devices: [String: ObservedTunnel] = [:]
+        for name in Set(state.desired.tunnels.keys).union(state.owned.tunnels) {
+            devices[name] = tunnels.observe(name)
+        }
+        observedTunnels = devices
     }
 
     /// The kernel lists a persistent port caught by the rename trap as `rt0`
@@ -216,6 +229,13 @@ public actor Engine {
             report.adopted.append(name)
         }
         owned.persistentPorts = owned.persistentPorts.filter { existingInterfaces.contains($0) }
+        // Tunnels are never adopted: a device valed did not create under a
+        // wanted tunnel's name is reported and left alone (docs/overlays.md).
+        owned.tunnels = owned.tunnels.filter { observedTunnels[$0] != nil }
+        for (name, spec) in state.desired.tunnels where !owned.tunnels.contains(name) {
+            guard let device = observedTunnels[name] else { errors[name] = nil; continue }
+            errors[name] = "an interface named \(name) exists and valed did not create it (\(spec.matches(device) ? "it has the wanted settings" : device.summary)); valed does not touch it"
+        }
         if owned != state.owned { state.owned = owned; persist() }
     }
 
@@ -262,13 +282,36 @@ public actor Engine {
             persist()
         case let .setVnetHeader(spec):
             try datapath.setVnetHeaderLength(switchName: spec.switchName, port: spec.interface, length: spec.vnetHeaderLength ?? 0)
+        case let .createTunnel(spec):
+            let mtu = try tunnels.create(spec)
+            state.owned.tunnels.insert(spec.name)
+            persist()
+            observedTunnels[spec.name] = tunnels.observe(spec.name)
+            logger.info("created tunnel \(spec.name): \(spec.kind.rawValue) VNI \(spec.vni), port \(spec.port), remotes \(spec.remotes.joined(separator: ", ")), MTU \(mtu)", metadata: .port(spec.name))
+            hub.publish(EngineEvent(kind: .portCreated, subject: spec.name, detail: "\(spec.kind.rawValue) tunnel created, MTU \(mtu)"))
+            let warnings = mtuWarnings(for: spec, mtu: mtu)
+            tunnelWarnings[spec.name] = warnings
+            for warning in warnings {
+                logger.warning("\(warning)", metadata: .port(spec.name))
+                hub.publish(EngineEvent(kind: .portError, subject: spec.name, detail: warning))
+            }
+        case let .deleteTunnel(name):
+            try tunnels.delete(name)
+            state.owned.tunnels.remove(name)
+            state.savedNICs[name] = nil
+            persist()
+            logger.info("deleted tunnel \(name)", metadata: .port(name))
+            hub.publish(EngineEvent(kind: .portDeleted, subject: name, detail: "tunnel deleted"))
+        case let .setTunnelRemotes(spec):
+            try tunnels.setRemotes(spec)
+            logger.info("tunnel \(spec.name): remotes now \(spec.remotes.joined(separator: ", "))", metadata: .port(spec.name))
         }
     }
 
     /// Prepares a NIC (saving its settings first), attaches it, then lets it
     /// settle (carrier, promiscuous re-assert).
     private func attachNIC(_ spec: AttachmentSpec) async throws {
-        if spec.driver == .native, state.desired.persistentPorts[spec.interface] == nil, let driverSwapper {
+        if spec.driver == .native, !state.desired.createsInterface(spec.interface), let driverSwapper {
             try await swapDriver(of: spec, driverSwapper)
         }
         let isNIC = state.desired.persistentPorts[spec.interface] == nil && nic.isPreparable(spec.interface)

@@ -1,5 +1,6 @@
 import Foundation
 import ValeProtocol
+import ValeLink
 
 /// Serves the `io.valed` interface from the engine: translates Varlink
 /// parameters into engine requests and engine state into replies.
@@ -103,6 +104,39 @@ public struct EngineControlHandler: ControlHandler {
     public func deletePort(_ p: NameParameters, caller: Caller) async throws -> ChangeReply {
         let result = try await mapped { try await engine.deletePort(name: p.name) }
         return ChangeReply(changed: result.changed, message: result.message)
+    }
+
+    public func tunnelCreate(_ p: TunnelCreateParameters, caller: Caller) async throws -> TunnelCreateReply {
+        guard let kind = TunnelKind(rawValue: p.kind ?? "vxlan") else {
+            throw VarlinkError.invalidArgument("type", message: "cannot create tunnel \(p.name): the type must be vxlan or geneve, not '\(p.kind ?? "")'")
+        }
+        guard (0...Int(TunnelSpec.maxVNI)).contains(p.vni) else {
+            throw VarlinkError.invalidArgument("vni", message: "cannot create tunnel \(p.name): the VNI must be between 0 and \(TunnelSpec.maxVNI), not \(p.vni)")
+        }
+        if let port = p.port, !(1...65535).contains(port) {
+            throw VarlinkError.invalidArgument("port", message: "cannot create tunnel \(p.name): the UDP port must be between 1 and 65535, not \(port)")
+        }
+        let spec = TunnelSpec(name: p.name, kind: kind, vni: UInt32(p.vni), remotes: p.remotes, local: p.local,
+                              underlay: p.underlay, port: p.port.map { UInt16($0) }, owner: .runtime)
+        let (result, warnings) = try await mapped { try await engine.createTunnel(spec, switchName: p.switchName) }
+        let row = await engine.tunnelList().first { $0.spec.name == p.name }
+        return TunnelCreateReply(tunnel: row.map(Self.tunnel) ?? Self.tunnel(TunnelStatus(spec: spec, switchName: p.switchName, mtu: nil, state: "ok")),
+                                 changed: result.changed, message: result.message, warnings: warnings)
+    }
+
+    public func tunnelDelete(_ p: NameParameters, caller: Caller) async throws -> ChangeReply {
+        let result = try await mapped { try await engine.deleteTunnel(name: p.name) }
+        return ChangeReply(changed: result.changed, message: result.message)
+    }
+
+    public func tunnelList(caller: Caller) async throws -> TunnelListReply {
+        TunnelListReply(tunnels: await engine.tunnelList().map(Self.tunnel))
+    }
+
+    static func tunnel(_ t: TunnelStatus) -> Tunnel {
+        Tunnel(name: t.spec.name, kind: t.spec.kind.rawValue, vni: Int(t.spec.vni), remotes: t.spec.remotes, local: t.spec.local,
+               underlay: t.spec.underlay, port: Int(t.spec.port), switchName: t.switchName, mtu: t.mtu,
+               owner: t.spec.owner == .config ? .config : .runtime, state: t.state)
     }
 
     public func enablePolling(_ p: EnablePollingParameters, caller: Caller) async throws -> EnablePollingReply {
@@ -262,6 +296,7 @@ public struct EngineControlHandler: ControlHandler {
         case .nicHost: .nicHost
         case .persistent: .persistent
         case .ephemeral: .ephemeral
+        case .tunnel: .tunnel
         }
     }
 
@@ -278,6 +313,9 @@ public struct EngineControlHandler: ControlHandler {
         case .enablePolling: "enable-polling"
         case .disablePolling: "disable-polling"
         case .setVnetHeader: "set-vnet-header"
+        case .createTunnel: "create-tunnel"
+        case .deleteTunnel: "delete-tunnel"
+        case .setTunnelRemotes: "set-tunnel-remotes"
         }
         return PlanStep(index: index, action: action, object: step.subject, description: step.description, status: status, error: error)
     }

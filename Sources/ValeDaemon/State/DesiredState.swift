@@ -7,10 +7,30 @@ public struct DesiredState: Codable, Equatable, Sendable {
     public var persistentPorts: [String: PersistentPortSpec] = [:]
     /// Interfaces attached to switches, by "switch:interface".
     public var attachments: [String: AttachmentSpec] = [:]
+    /// Overlay devices (VXLAN, Geneve) valed creates, by name. Absent in
+    /// state files written before tunnels existed.
+    public var tunnels: [String: TunnelSpec] = [:]
 
-    public init(persistentPorts: [String: PersistentPortSpec] = [:], attachments: [String: AttachmentSpec] = [:]) {
+    public init(persistentPorts: [String: PersistentPortSpec] = [:], attachments: [String: AttachmentSpec] = [:],
+                tunnels: [String: TunnelSpec] = [:]) {
         self.persistentPorts = persistentPorts
         self.attachments = attachments
+        self.tunnels = tunnels
+    }
+
+    enum CodingKeys: String, CodingKey { case persistentPorts, attachments, tunnels }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        persistentPorts = try c.decode([String: PersistentPortSpec].self, forKey: .persistentPorts)
+        attachments = try c.decode([String: AttachmentSpec].self, forKey: .attachments)
+        tunnels = try c.decodeIfPresent([String: TunnelSpec].self, forKey: .tunnels) ?? [:]
+    }
+
+    /// True when `interface` is a netdev valed itself creates (a persistent
+    /// port or a tunnel), so it may be attached before it exists.
+    public func createsInterface(_ interface: String) -> Bool {
+        persistentPorts[interface] != nil || tunnels[interface] != nil
     }
 
     /// Switch names in use, sorted.
@@ -24,7 +44,8 @@ public struct DesiredState: Codable, Equatable, Sendable {
     /// The part of this state owned by `owner`.
     public func filtered(owner: Owner) -> DesiredState {
         DesiredState(persistentPorts: persistentPorts.filter { $0.value.owner == owner },
-                     attachments: attachments.filter { $0.value.owner == owner })
+                     attachments: attachments.filter { $0.value.owner == owner },
+                     tunnels: tunnels.filter { $0.value.owner == owner })
     }
 
     /// This state with everything owned by `owner` replaced by `other`'s
@@ -32,8 +53,10 @@ public struct DesiredState: Codable, Equatable, Sendable {
     /// changes made with valectl survive, config entries are replaced).
     public func replacing(owner: Owner, with other: DesiredState) -> DesiredState {
         var result = DesiredState(persistentPorts: persistentPorts.filter { $0.value.owner != owner },
-                                  attachments: attachments.filter { $0.value.owner != owner })
+                                  attachments: attachments.filter { $0.value.owner != owner },
+                                  tunnels: tunnels.filter { $0.value.owner != owner })
         for (k, v) in other.persistentPorts where result.persistentPorts[k] == nil { result.persistentPorts[k] = v }
+        for (k, v) in other.tunnels where result.tunnels[k] == nil && result.persistentPorts[k] == nil { result.tunnels[k] = v }
         for (k, v) in other.attachments where result.attachment(ofInterface: v.interface) == nil { result.attachments[k] = v }
         return result
     }

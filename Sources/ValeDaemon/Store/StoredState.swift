@@ -58,6 +58,18 @@ public struct OwnedObjects: Codable, Equatable, Sendable {
     public var persistentPorts: Set<String> = []
     /// "switch:interface" keys with kernel polling valed enabled.
     public var polling: Set<String> = []
+    /// Tunnels (VXLAN, Geneve devices) valed created; absent in older files.
+    public var tunnels: Set<String> = []
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey { case attachments, persistentPorts, polling, tunnels }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        attachments = try c.decode(Set<String>.self, forKey: .attachments)
+        persistentPorts = try c.decode(Set<String>.self, forKey: .persistentPorts)
+        polling = try c.decode(Set<String>.self, forKey: .polling)
+        tunnels = try c.decodeIfPresent(Set<String>.self, forKey: .tunnels) ?? []
+    }
 }

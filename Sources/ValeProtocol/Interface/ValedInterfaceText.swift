@@ -79,7 +79,8 @@ extension ValedInterface {
       # the port part of the name: "eth0" for "vale0:eth0"
       name: string,
       # nic, nic+host (NIC with its host-stack port), persistent, ephemeral
-      # (opened on the fly by a program), tap (userspace datapath VM port)
+      # (opened on the fly by a program), tap (userspace datapath VM port),
+      # tunnel (a VXLAN or Geneve device valed created)
       kind: string,
       # config: named by the configuration file; runtime: created with
       # valectl; foreign: created by someone else, never touched by valed
@@ -137,7 +138,8 @@ extension ValedInterface {
     # One step of a plan (apply, reload, teardown, module reload).
     type PlanStep (
       index: int,
-      # e.g. attach, detach, create-port, delete-port, set-vnet-header
+      # e.g. attach, detach, create-port, delete-port, set-vnet-header,
+      # create-tunnel, delete-tunnel, set-tunnel-remotes
       action: string,
       # the object the step acts on, e.g. "vale0:eth0"
       object: string,
@@ -262,6 +264,46 @@ extension ValedInterface {
 
     # Delete a persistent port, detaching it first.
     method DeletePort(name: string) -> (changed: bool, message: string)
+
+    # An overlay port: a kernel VXLAN or Geneve device valed created.
+    type Tunnel (
+      name: string,
+      # vxlan or geneve
+      type: string,
+      vni: int,
+      # remote VTEPs (VXLAN: one FDB default entry each)
+      remotes: []string,
+      local: ?string,
+      # the underlay device
+      dev: ?string,
+      port: int,
+      switch: ?string,
+      # the device's MTU: the underlay's minus 50 (IPv4) or 70 (IPv6)
+      mtu: ?int,
+      owner: string,
+      # ok, missing, or an error sentence
+      state: string
+    )
+
+    # Create a VXLAN (default) or Geneve device with netlink, attached to
+    # "switch" when given. Its MTU is the underlay's minus the encapsulation;
+    # warnings name ports of the switch with a larger MTU.
+    method TunnelCreate(
+      name: string,
+      switch: ?string,
+      type: ?string,
+      vni: int,
+      remotes: []string,
+      local: ?string,
+      dev: ?string,
+      port: ?int
+    ) -> (tunnel: Tunnel, changed: bool, message: string, warnings: []string)
+
+    # Delete a tunnel valed created, detaching it first.
+    method TunnelDelete(name: string) -> (changed: bool, message: string)
+
+    # The tunnels valed manages.
+    method TunnelList() -> (tunnels: []Tunnel)
 
     # Ring geometry, memory region, vnet header length and counters of a port
     # ("vale0:eth0" or a persistent port's name).

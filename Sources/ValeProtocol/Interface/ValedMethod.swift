@@ -28,6 +28,9 @@ public enum ValedMethod: String, CaseIterable, Sendable {
     case pipeCreate = "PipeCreate"
     case pipeDelete = "PipeDelete"
     case pipeList = "PipeList"
+    case tunnelCreate = "TunnelCreate"
+    case tunnelDelete = "TunnelDelete"
+    case tunnelList = "TunnelList"
 
     /// The interface all valed methods belong to.
     public static let interfaceName = "io.valed"
@@ -45,11 +48,11 @@ public enum ValedMethod: String, CaseIterable, Sendable {
     /// True for methods that only read state; every caller may use them.
     public var isReadOnly: Bool {
         switch self {
-        case .status, .list, .showPort, .showConfig, .events, .moduleStatus, .showNIC, .pipeList:
+        case .status, .list, .showPort, .showConfig, .events, .moduleStatus, .showNIC, .pipeList, .tunnelList:
             return true
         case .attach, .detach, .createPort, .deletePort, .enablePolling, .disablePolling, .setVnetHeader,
              .apply, .reload, .teardown, .moduleLoad, .moduleUnload, .moduleReload, .monitor,
-             .pipeCreate, .pipeDelete:
+             .pipeCreate, .pipeDelete, .tunnelCreate, .tunnelDelete:
             return false
         }
     }

@@ -28,6 +28,8 @@ public enum PortKind: String, Sendable, Hashable, Codable, CaseIterable {
     case ephemeral
     /// A TAP device serving a VM on the userspace datapath.
     case tap
+    /// A VXLAN or Geneve device valed created (an overlay port).
+    case tunnel
 }
 
 /// Who made an object, which decides whether valed may remove it.

@@ -1,0 +1,122 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The kernel's overlay devices valed creates: VXLAN (RFC 7348) and Geneve
+/// (RFC 8926), by their IFLA_INFO_KIND.
+public enum TunnelKind: String, Sendable, Hashable, Codable, CaseIterable {
+    case vxlan
+    case geneve
+
+    /// IANA's UDP port of each (`ip link` defaults VXLAN to Linux's old 8472;
+    /// valed always sends the port, so the default is the standard one).
+    public var defaultPort: UInt16 { self == .vxlan ? 4789 : 6081 }
+}
+
+/// What RTM_NEWLINK creates for a tunnel (`rtnl_link_vxlan_alloc` /
+/// `rtnl_link_geneve_alloc` and their setters, `rtnl_link_build_add_request`).
+public struct TunnelLinkRequest: Sendable, Hashable {
+    public var name: String
+    public var kind: TunnelKind
+    /// VNI, 24 bits (IFLA_VXLAN_ID / IFLA_GENEVE_ID).
+    public var vni: UInt32
+    /// UDP destination port (IFLA_VXLAN_PORT / IFLA_GENEVE_PORT).
+    public var port: UInt16
+    /// Geneve's one remote (IFLA_GENEVE_REMOTE); VXLAN remotes are FDB entries.
+    public var remote: String?
+    /// VXLAN source address (IFLA_VXLAN_LOCAL).
+    public var local: String?
+    /// VXLAN underlay device (IFLA_VXLAN_LINK).
+    public var underlayIndex: Int32?
+    /// IFLA_MTU; nil lets the kernel choose.
+    public var mtu: UInt32?
+    /// IFF_UP in the same request.
+    public var up: Bool
+    /// The remotes are IPv6. The kernel fixes a VXLAN device's address family
+    /// at creation (from its local or group address) and refuses FDB entries
+    /// of the other family with EAFNOSUPPORT.
+    public var overIPv6: Bool
+
+    public init(name: String, kind: TunnelKind, vni: UInt32, port: UInt16, remote: String? = nil, local: String? = nil,
+                underlayIndex: Int32? = nil, mtu: UInt32? = nil, up: Bool = true, overIPv6: Bool = false) {
+        self.name = name; self.kind = kind; self.vni = vni; self.port = port; self.remote = remote
+        self.local = local; self.underlayIndex = underlayIndex; self.mtu = mtu; self.up = up; self.overIPv6 = overIPv6
+    }
+}
+
+/// A tunnel device as RTM_GETLINK reports it, parsed by libnl's vxlan and
+/// geneve link-info modules.
+public struct TunnelLinkInfo: Sendable, Hashable {
+    public var link: LinkInfo
+    /// nil when the link is neither VXLAN nor Geneve.
+    public var kind: TunnelKind?
+    public var vni: UInt32?
+    public var port: UInt16?
+    public var local: String?
+    public var underlayIndex: Int32?
+    /// Geneve's remote.
+    public var remote: String?
+
+    public init(link: LinkInfo, kind: TunnelKind? = nil, vni: UInt32? = nil, port: UInt16? = nil, local: String? = nil,
+                underlayIndex: Int32? = nil, remote: String? = nil) {
+        self.link = link; self.kind = kind; self.vni = vni; self.port = port; self.local = local
+        self.underlayIndex = underlayIndex; self.remote = remote
+    }
+}
+
+/// One bridge FDB entry of a device (RTM_NEWNEIGH, family AF_BRIDGE).
+public struct FDBEntry: Sendable, Hashable {
+    /// "00:00:00:00:00:00" for a VXLAN default (flood) entry.
+    public var mac: String
+    /// NDA_DST: the remote VTEP, for VXLAN entries.
+    public var destination: String?
+
+    public init(mac: String, destination: String?) { self.mac = mac; self.destination = destination }
+
+    /// The all-zero MAC: where VXLAN sends broadcast, multicast and unknown
+    /// unicast, one copy per entry (`bridge fdb append 00:00:00:00:00:00`).
+    public static let defaultMAC = "00:00:00:00:00:00"
+    public var isDefault: Bool { mac == Self.defaultMAC }
+}
+
+/// An IPv4 or IPv6 address as bytes (inet_pton), for netlink attributes.
+public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
+    public let family: Int32
+    public let bytes: [UInt8]
+
+    /// nil unless `text` is a numeric IPv4 or IPv6 address.
+    public init?(_ text: String) {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            family = AF_INET
+            bytes = withUnsafeBytes(of: v4) { Array($0) }
+            return
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1 {
+            family = AF_INET6
+            bytes = withUnsafeBytes(of: v6) { Array($0) }
+            return
+        }
+        return nil
+    }
+
+    init?(family: Int32, bytes: [UInt8]) {
+        guard (family == AF_INET && bytes.count == 4) || (family == AF_INET6 && bytes.count == 16) else { return nil }
+        self.family = family; self.bytes = bytes
+    }
+
+    public var isIPv6: Bool { family == AF_INET6 }
+    /// 224.0.0.0/4 or ff00::/8: a VXLAN group, not a remote.
+    public var isMulticast: Bool { isIPv6 ? bytes[0] == 0xff : (bytes[0] & 0xf0) == 0xe0 }
+    /// 0.0.0.0 or ::.
+    public var isUnspecified: Bool { bytes.allSatisfy { $0 == 0 } }
+
+    /// The canonical text (inet_ntop), so "2001:db8::0:1" and "2001:db8::1" compare equal.
+    public var description: String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        return bytes.withUnsafeBytes { raw in
+            inet_ntop(family, raw.baseAddress, &buffer, socklen_t(buffer.count)).map { String(cString: $0) } ?? "?"
+        }
+    }
+}
