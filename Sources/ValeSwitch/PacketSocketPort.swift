@@ -19,8 +19,9 @@ import CLinuxSupport
 /// No PACKET_QDISC_BYPASS: its path (__dev_direct_xmit) drops every skb
 /// that validate_xmit_skb replaced, i.e. every super-frame the egress
 /// device must have segmented in software (a veth with `tx off`, a NIC
-/// without TSO): TCP through such a port fell to 0.35 Mbit/s. veth and
-/// TAPs of VMs have no qdisc by default (noqueue), so this costs them nothing.
+/// without TSO): TCP through such a port fell to 0.35 Mbit/s. veth has no
+/// qdisc (noqueue), so this costs it nothing; TAPs and NICs now pass their
+/// qdisc (pfifo_fast, fq_codel, mq), one more lock per frame.
 ///
 /// Everything namespace-dependent happens in `open`, on the calling thread:
 /// the socket belongs to that thread's network namespace for its whole
