@@ -124,8 +124,13 @@ public struct LearningSwitch {
     /// which is counted as a drop of that port. Frames larger than a
     /// destination's max frame size are counted as that port's drops and not
     /// delivered. Returns the number of ports the frame was delivered to.
+    ///
+    /// `largestWireFrame` is, for a GSO super-frame, the size of its largest
+    /// segment (headers + gso_size, see `SoftwareOffload.largestWireFrame`):
+    /// that, not the super-frame's length, is compared with the max frame
+    /// sizes. The frame is still counted once, with its own length.
     @discardableResult
-    public mutating func forward(_ frame: UnsafeRawBufferPointer, from source: Int,
+    public mutating func forward(_ frame: UnsafeRawBufferPointer, from source: Int, largestWireFrame: Int? = nil,
                                  deliver: (Int) -> Bool) -> Int {
         guard ports.indices.contains(source), let sourcePort = ports[source] else { return 0 }
         guard frame.count >= 14 else {
@@ -144,21 +149,21 @@ public struct LearningSwitch {
                 // Known and on the source port: the frame is already where it
                 // belongs (VALE drops it too); never reflect.
                 if entry.port == source { return 0 }
-                return transmit(frame, to: entry.port, deliver) ? 1 : 0
+                return transmit(frame, wireSize: largestWireFrame ?? frame.count, to: entry.port, deliver) ? 1 : 0
             }
             table[destination] = nil
         }
         var delivered = 0
         for index in active where index != source {
-            if transmit(frame, to: index, deliver) { delivered += 1 }
+            if transmit(frame, wireSize: largestWireFrame ?? frame.count, to: index, deliver) { delivered += 1 }
         }
         return delivered
     }
 
     @inline(__always)
-    private func transmit(_ frame: UnsafeRawBufferPointer, to index: Int, _ deliver: (Int) -> Bool) -> Bool {
+    private func transmit(_ frame: UnsafeRawBufferPointer, wireSize: Int, to index: Int, _ deliver: (Int) -> Bool) -> Bool {
         guard let port = ports[index] else { return false }
-        if frame.count > port.maxFrameSize {
+        if wireSize > port.maxFrameSize {
             port.statistics.countSendDrop()
             return false
         }
@@ -172,10 +177,10 @@ public struct LearningSwitch {
 
     /// Convenience for tests and tools: forwards a frame held in an array and
     /// returns the ports it went to.
-    public mutating func forward(_ frame: [UInt8], from source: Int) -> [Int] {
+    public mutating func forward(_ frame: [UInt8], from source: Int, largestWireFrame: Int? = nil) -> [Int] {
         var out: [Int] = []
         frame.withUnsafeBytes { bytes in
-            _ = forward(bytes, from: source) { out.append($0); return true }
+            _ = forward(bytes, from: source, largestWireFrame: largestWireFrame) { out.append($0); return true }
         }
         return out
     }

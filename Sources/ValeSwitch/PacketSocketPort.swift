@@ -9,6 +9,13 @@ import CLinuxSupport
 /// blocks, a block is handed over when full or after the retire timeout)
 /// and plain `send` with PACKET_QDISC_BYPASS for transmit.
 ///
+/// PACKET_VNET_HDR is on: every received frame is preceded in the ring by
+/// its `VirtioNetHeader` (partial checksum, GSO), and every sent frame
+/// starts with one, so checksum and segmentation offloads pass through the
+/// switch and GSO super-frames cross it whole (issue 11). The kernel
+/// finishes checksums and segments on egress where the device cannot
+/// (validate_xmit_skb, also on the PACKET_QDISC_BYPASS path).
+///
 /// Everything namespace-dependent happens in `open`, on the calling thread:
 /// the socket belongs to that thread's network namespace for its whole
 /// life, so the packet thread may live in any namespace.
@@ -53,13 +60,17 @@ final class PacketSocketPort: @unchecked Sendable {
     static let packetVersion: Int32 = 10         // PACKET_VERSION
     static let packetQdiscBypass: Int32 = 20     // PACKET_QDISC_BYPASS
     static let packetIgnoreOutgoing: Int32 = 23  // PACKET_IGNORE_OUTGOING
+    static let packetVnetHdr: Int32 = 15         // PACKET_VNET_HDR
     static let tpacketV3: Int32 = 2              // TPACKET_V3
     static let membershipPromiscuous: UInt16 = 1 // PACKET_MR_PROMISC
     static let ethPAll: UInt16 = 0x0003          // ETH_P_ALL
     static let pkttypeOutgoing: UInt8 = 4        // PACKET_OUTGOING
 
     /// Ring geometry: 16 blocks of 256 KiB. A block holds ~2000 minimum-size
-    /// or ~170 full-size frames; a frame may be as large as a block.
+    /// or ~170 full-size frames; a frame may be as large as a block, so a
+    /// 64 KiB GSO super-frame (veth's and virtio's gso_max_size) fits, with
+    /// room for three more. A frame that does not fit would be truncated by
+    /// the kernel and counted as a receive drop.
     static let defaultBlockSize = 1 << 18
     static let defaultBlockCount = 16
 
@@ -99,6 +110,8 @@ final class PacketSocketPort: @unchecked Sendable {
             if case .failure(let e) = system.setsockopt(fd, solPacket, name, &v, 4) { throw fail(label, e) }
         }
         try setInt(packetVersion, tpacketV3, "setsockopt(PACKET_VERSION, TPACKET_V3)")
+        // Before the rings: the kernel refuses PACKET_VNET_HDR with EBUSY once one exists.
+        try setInt(packetVnetHdr, 1, "setsockopt(PACKET_VNET_HDR)")
 
         let blockSize = defaultBlockSize, blockCount = defaultBlockCount
         var req = [UInt8](repeating: 0, count: clinux_tpacket_req3_size())
@@ -178,11 +191,11 @@ final class PacketSocketPort: @unchecked Sendable {
     }
 
     /// Hands each frame of up to `maxBlocks` ready blocks to `body` (frame
-    /// bytes, timestamp seconds, nanoseconds), in ring order, calls
+    /// bytes, its virtio-net header, timestamp seconds, nanoseconds), in ring order, calls
     /// `endOfBlock` after each block and then returns the block to the kernel. Returns the frames seen. The bytes are only
     /// valid during the call: the kernel reuses the block afterwards.
     @inline(__always)
-    func receive(maxBlocks: Int, _ body: (UnsafeRawBufferPointer, UInt32, UInt32) -> Void,
+    func receive(maxBlocks: Int, _ body: (UnsafeRawBufferPointer, VirtioNetHeader, UInt32, UInt32) -> Void,
                  truncated: () -> Void, endOfBlock: () -> Void) -> Int {
         var frames = 0
         var blocks = 0
@@ -198,7 +211,10 @@ final class PacketSocketPort: @unchecked Sendable {
                     if frame.snaplen < frame.length {
                         truncated()
                     } else {
-                        body(UnsafeRawBufferPointer(start: frame.data, count: Int(frame.snaplen)), frame.sec, frame.nsec)
+                        // The kernel wrote the header just before the MAC header (tpacket_rcv).
+                        let header = VirtioNetHeader(at: frame.data - VirtioNetHeader.size)
+                        body(UnsafeRawBufferPointer(start: frame.data, count: Int(frame.snaplen)), header,
+                             frame.sec, frame.nsec)
                     }
                     frames += 1
                 }
@@ -216,35 +232,71 @@ final class PacketSocketPort: @unchecked Sendable {
     /// True when the next block already belongs to user space.
     var hasReadyBlock: Bool { clinux_tpacket3_block_ready(ring + currentBlock * blockSize) != 0 }
 
-    /// Queues one frame for the next `flush`; flushes first when the queue
-    /// is full. Returns false only when that early flush failed outright.
+    /// Largest frame a transmit-ring slot takes after its virtio-net header.
+    static var txSlotCapacity: Int { txSlotSize - txDataOffset - VirtioNetHeader.size }
+
+    /// Queues one received frame (still in some port's receive ring, its
+    /// virtio-net header in the 10 bytes before it) for the next `flush`;
+    /// flushes first when the queue is full. Frames the port cannot take are
+    /// reported to `unsent` (1, the frame's length) right away.
     @inline(__always)
-    func enqueue(_ frame: UnsafeRawBufferPointer, unsent: (UInt64, UInt64) -> Void) {
-        if txSlots > 0 && frame.count <= Self.txSlotSize - Self.txDataOffset {
-            let slot = txRing + txHead * Self.txSlotSize
-            var status = clinux_tpacket3_tx_status(slot)
-            if status != 0 && status & 0x4 == 0 { // still the kernel's: send what is queued, look again
-                kick()
-                status = clinux_tpacket3_tx_status(slot)
-            }
-            if status & 0x4 != 0 { // TP_STATUS_WRONG_FORMAT: the kernel refused this slot's last frame
-                clinux_tpacket3_tx_reset(slot)
-                status = 0
-            }
-            guard status == 0 else {
-                unsent(1, UInt64(frame.count))
-                return
-            }
-            (slot + Self.txDataOffset).copyMemory(from: frame.baseAddress!, byteCount: frame.count)
-            clinux_tpacket3_tx_submit(slot, UInt32(frame.count))
-            txHead = txHead + 1 == txSlots ? 0 : txHead + 1
-            txRingPending += 1
+    func enqueue(_ frame: UnsafeRawBufferPointer, header: VirtioNetHeader, unsent: (UInt64, UInt64) -> Void) {
+        if txSlots > 0 {
+            enqueueInRing(frame, header: header, unsent: unsent)
             return
         }
         if txQueued == Self.txCapacity { flush(unsent: unsent) }
-        txFrames[txQueued] = frame.baseAddress
-        txLengths[txQueued] = UInt32(frame.count)
+        // Zero copy: the header sits right before the frame in the receive
+        // ring, so header and frame go out as one contiguous message.
+        txFrames[txQueued] = UnsafeRawPointer(frame.baseAddress! - VirtioNetHeader.size)
+        txLengths[txQueued] = UInt32(frame.count + VirtioNetHeader.size)
         txQueued += 1
+    }
+
+    /// PACKET_TX_RING: the slot holds the header, then the frame. With a
+    /// transmit ring every `send` on the socket only kicks the ring
+    /// (packet_sendmsg calls tpacket_snd), so a frame larger than a slot
+    /// cannot go out through `sendmmsg` either: a super-frame is segmented
+    /// here in software, any other frame that large is a drop.
+    private func enqueueInRing(_ frame: UnsafeRawBufferPointer, header: VirtioNetHeader, unsent: (UInt64, UInt64) -> Void) {
+        if frame.count <= Self.txSlotCapacity {
+            if !putInRing(frame, header: header) { unsent(1, UInt64(frame.count)) }
+            return
+        }
+        guard header.isGSO, case .success(let segments) = SoftwareOffload.wireFrames(frame, header: header),
+              segments.allSatisfy({ $0.count <= Self.txSlotCapacity }) else {
+            unsent(1, UInt64(frame.count))
+            return
+        }
+        // Counted as one frame (the super-frame), sent or dropped as a whole.
+        for segment in segments {
+            let ok = segment.withUnsafeBytes { putInRing($0, header: VirtioNetHeader()) }
+            if !ok {
+                unsent(1, UInt64(frame.count))
+                return
+            }
+        }
+    }
+
+    private func putInRing(_ frame: UnsafeRawBufferPointer, header: VirtioNetHeader) -> Bool {
+        let slot = txRing + txHead * Self.txSlotSize
+        var status = clinux_tpacket3_tx_status(slot)
+        if status != 0 && status & 0x4 == 0 { // still the kernel's: send what is queued, look again
+            kick()
+            status = clinux_tpacket3_tx_status(slot)
+        }
+        if status & 0x4 != 0 { // TP_STATUS_WRONG_FORMAT: the kernel refused this slot's last frame
+            clinux_tpacket3_tx_reset(slot)
+            status = 0
+        }
+        guard status == 0 else { return false }
+        let data = slot + Self.txDataOffset
+        header.store(to: data)
+        (data + VirtioNetHeader.size).copyMemory(from: frame.baseAddress!, byteCount: frame.count)
+        clinux_tpacket3_tx_submit(slot, UInt32(frame.count + VirtioNetHeader.size))
+        txHead = txHead + 1 == txSlots ? 0 : txHead + 1
+        txRingPending += 1
+        return true
     }
 
     /// Sends the queued frames with one `sendmmsg` (a second try for a short
@@ -260,7 +312,7 @@ final class PacketSocketPort: @unchecked Sendable {
         }
         if sent < txQueued {
             var bytes: UInt64 = 0
-            for i in sent..<txQueued { bytes += UInt64(txLengths[i]) }
+            for i in sent..<txQueued { bytes += UInt64(txLengths[i]) - UInt64(VirtioNetHeader.size) }
             unsent(UInt64(txQueued - sent), bytes)
         }
         txQueued = 0

@@ -25,7 +25,8 @@ public enum FrameDirection: String, Sendable {
 
 /// A copy of one frame handed to a monitor.
 public struct MonitoredFrame: Sendable {
-    /// The frame, from the destination MAC on, without FCS.
+    /// The frame, from the destination MAC on, without FCS, as on the wire:
+    /// GSO super-frames arrive as their segments, checksums finished.
     public var bytes: [UInt8]
     /// Wall-clock time (CLOCK_REALTIME): the kernel's receive timestamp for
     /// rx frames, the time of sending for tx frames.

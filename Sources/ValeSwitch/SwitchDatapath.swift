@@ -202,20 +202,22 @@ final class SwitchDatapath: Sendable {
                     guard events & Int16(POLLIN) != 0 || port.io.hasReadyBlock else { continue }
                     let source = port.index
                     let rxMonitored = !port.monitors.isEmpty
-                    received += port.io.receive(maxBlocks: blocksPerTurn, { frame, sec, nsec in
+                    received += port.io.receive(maxBlocks: blocksPerTurn, { frame, vnet, sec, nsec in
                         if rxMonitored {
-                            port.monitors.deliver(frame, direction: .rx, port: source,
-                                                  seconds: Int(sec), nanoseconds: Int(nsec))
+                            Self.deliver(frame, vnet, to: port.monitors, direction: .rx, port: source,
+                                         seconds: Int(sec), nanoseconds: Int(nsec))
                         }
-                        state.core.forward(frame, from: source) { destination in
+                        // A super-frame crosses whole; ports compare its segment size.
+                        let wireSize = vnet.isGSO ? SoftwareOffload.largestWireFrame(frame, header: vnet) ?? Int.max : frame.count
+                        state.core.forward(frame, from: source, largestWireFrame: wireSize) { destination in
                             guard let out = ports[destination] else { return false }
                             if !out.io.hasPendingTransmit { pending.append(out) }
-                            out.io.enqueue(frame, unsent: out.statistics.reclassifyUnsent)
+                            out.io.enqueue(frame, header: vnet, unsent: out.statistics.reclassifyUnsent)
                             if !out.monitors.isEmpty {
                                 var ts = timespec()
                                 clock_gettime(CLOCK_REALTIME, &ts)
-                                out.monitors.deliver(frame, direction: .tx, port: destination,
-                                                     seconds: ts.tv_sec, nanoseconds: ts.tv_nsec)
+                                Self.deliver(frame, vnet, to: out.monitors, direction: .tx, port: destination,
+                                             seconds: ts.tv_sec, nanoseconds: ts.tv_nsec)
                             }
                             return true
                         }
@@ -236,6 +238,22 @@ final class SwitchDatapath: Sendable {
                         if drops > 0 { port.statistics.countReceiveDrops(UInt64(drops)) }
                     }
                 }
+            }
+        }
+    }
+
+    /// Monitors see what is on the wire: a super-frame as its segments, a
+    /// partial checksum finished (SoftwareOffload). A frame it cannot handle
+    /// (UFO, tunnel GSO) is shown as it is.
+    private static func deliver(_ frame: UnsafeRawBufferPointer, _ vnet: VirtioNetHeader, to monitors: PortMonitors,
+                                direction: FrameDirection, port: Int, seconds: Int, nanoseconds: Int) {
+        guard vnet.needsSoftwareOffload, case .success(let frames) = SoftwareOffload.wireFrames(frame, header: vnet) else {
+            monitors.deliver(frame, direction: direction, port: port, seconds: seconds, nanoseconds: nanoseconds)
+            return
+        }
+        for wire in frames {
+            wire.withUnsafeBytes {
+                monitors.deliver($0, direction: direction, port: port, seconds: seconds, nanoseconds: nanoseconds)
             }
         }
     }

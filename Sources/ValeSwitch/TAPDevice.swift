@@ -14,7 +14,14 @@ public enum TAPCreation: Sendable, Equatable {
 }
 
 /// Persistent TAP devices for VMs: `/dev/net/tun` with TUNSETIFF
-/// (IFF_TAP | IFF_NO_PI), TUNSETOWNER / TUNSETGROUP, TUNSETPERSIST.
+/// (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR), TUNSETVNETHDRSZ, TUNSETOFFLOAD,
+/// TUNSETOWNER / TUNSETGROUP, TUNSETPERSIST.
+///
+/// TUNSETOFFLOAD makes the TAP netdev advertise checksum and TSO/USO
+/// offloads, so the switch (AF_PACKET with PACKET_VNET_HDR) may hand it
+/// partial checksums and super-frames. QEMU reopens the TAP with its own
+/// TUNSETIFF flags and sets the offloads its guest negotiated; until then
+/// these are the device's.
 ///
 /// The switch does not keep a queue fd of the TAP. A TAP is a wire between
 /// the fd holder and the netdev of the same name; the VM (QEMU opens the
@@ -27,6 +34,19 @@ struct TAPDevice {
 
     static let iffTap: Int16 = 0x0002     // IFF_TAP
     static let iffNoPI: Int16 = 0x1000    // IFF_NO_PI
+    static let iffVnetHdr: Int16 = 0x4000 // IFF_VNET_HDR
+
+    // TUNSETOFFLOAD bits (<linux/if_tun.h>).
+    static let tunFCsum: Int32 = 0x01     // TUN_F_CSUM
+    static let tunFTSO4: Int32 = 0x02     // TUN_F_TSO4
+    static let tunFTSO6: Int32 = 0x04     // TUN_F_TSO6
+    static let tunFTSOECN: Int32 = 0x08   // TUN_F_TSO_ECN
+    static let tunFUSO4: Int32 = 0x20     // TUN_F_USO4 (Linux 6.2)
+    static let tunFUSO6: Int32 = 0x40     // TUN_F_USO6 (Linux 6.2)
+    /// Checksum and TCP segmentation offload, which every kernel valed runs on knows.
+    static let offloads = tunFCsum | tunFTSO4 | tunFTSO6 | tunFTSOECN
+    /// The same plus UDP segmentation; older kernels refuse it with EINVAL.
+    static let offloadsWithUSO = offloads | tunFUSO4 | tunFUSO6
 
     /// Opens /dev/net/tun and binds it to `name` as a TAP (creating the
     /// device when missing), in the calling thread's network namespace.
@@ -36,7 +56,7 @@ struct TAPDevice {
         }
         let fd = Int32(fdValue)
         let result = InterfaceRequests(system: system).withRequest(name) { req in
-            req.storeBytes(of: Self.iffTap | Self.iffNoPI, toByteOffset: 16, as: Int16.self)
+            req.storeBytes(of: Self.iffTap | Self.iffNoPI | Self.iffVnetHdr, toByteOffset: 16, as: Int16.self)
             return system.ioctl(fd, clinux_tunsetiff(), req)
         }
         if case .failure(let e) = result {
@@ -72,6 +92,7 @@ struct TAPDevice {
         switch attach(name) {
         case .success(let fd):
             defer { system.close(fd) }
+            try setOffloads(fd, what: what)
             if let owner, case .failure(let e) = system.ioctl(fd, clinux_tunsetowner(), integer: Int32(bitPattern: owner)) {
                 throw SwitchError(.system, "\(what): TUNSETOWNER \(owner) failed: \(describeErrno(e))", errno: e)
             }
@@ -83,7 +104,8 @@ struct TAPDevice {
             }
         case .failure(let e) where e.value == EBUSY && before.exists:
             // A VM holds the queue already (valed restarted under a running
-            // VM): adopt the device as it is; owner and group stay as they were.
+            // VM): adopt the device as it is; owner, group and offloads stay
+            // as they were (QEMU set the offloads its guest negotiated).
             break
         case .failure(let e):
             if e.value == ENOENT || e.value == ENODEV {
@@ -93,6 +115,20 @@ struct TAPDevice {
         }
         try configure(name, mtu: mtu, what: what)
         return before.exists ? .adopted : .created
+    }
+
+    /// TUNSETVNETHDRSZ 10 (the socket side's header size) and TUNSETOFFLOAD,
+    /// with UDP segmentation where the kernel knows it.
+    private func setOffloads(_ fd: Int32, what: String) throws(SwitchError) {
+        var size = Int32(VirtioNetHeader.size)
+        if case .failure(let e) = system.ioctl(fd, clinux_tunsetvnethdrsz(), &size) {
+            throw SwitchError(.system, "\(what): TUNSETVNETHDRSZ \(size) failed: \(describeErrno(e))", errno: e)
+        }
+        var result = system.ioctl(fd, clinux_tunsetoffload(), integer: Self.offloadsWithUSO)
+        if case .failure(EINVAL) = result { result = system.ioctl(fd, clinux_tunsetoffload(), integer: Self.offloads) }
+        if case .failure(let e) = result {
+            throw SwitchError(.system, "\(what): TUNSETOFFLOAD failed: \(describeErrno(e))", errno: e)
+        }
     }
 
     private func configure(_ name: String, mtu: Int?, what: String) throws(SwitchError) {

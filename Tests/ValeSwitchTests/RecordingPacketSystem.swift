@@ -54,9 +54,13 @@ final class RecordingPacketSystem: PacketSystem {
         case 0x8914: label = "SIOCSIFFLAGS"
         case 0x8946: label = "SIOCETHTOOL"
         case clinux_tunsetiff(): label = "TUNSETIFF"
+        case clinux_tunsetvnethdrsz(): return record("TUNSETVNETHDRSZ(\(argument.load(as: Int32.self)))")
         default: label = "ioctl(\(request))"
         }
-        let r = record("\(label)(\(Self.name(argument)))")
+        // TUNSETIFF shows the flags too (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR = 0x5002).
+        let flags = request == clinux_tunsetiff()
+            ? ",flags=0x" + String(argument.load(fromByteOffset: 16, as: UInt16.self), radix: 16) : ""
+        let r = record("\(label)(\(Self.name(argument))\(flags))")
         if case .success = r, request == 0x8933 { argument.storeBytes(of: Int32(7), toByteOffset: 16, as: Int32.self) }
         if case .success = r, request == 0x8921 { argument.storeBytes(of: Int32(1500), toByteOffset: 16, as: Int32.self) }
         return r
@@ -67,6 +71,7 @@ final class RecordingPacketSystem: PacketSystem {
         case clinux_tunsetpersist(): label = "TUNSETPERSIST"
         case clinux_tunsetowner(): label = "TUNSETOWNER"
         case clinux_tunsetgroup(): label = "TUNSETGROUP"
+        case clinux_tunsetoffload(): label = "TUNSETOFFLOAD"
         default: label = "ioctl(\(request))"
         }
         return record("\(label)(\(integer))")

@@ -21,6 +21,7 @@ struct SyscallSeamTests {
             "SIOCGIFMTU(eth1)",
             "SIOCETHTOOL(eth1)",
             "setsockopt(263,10=2)",              // PACKET_VERSION = TPACKET_V3
+            "setsockopt(263,15=1)",              // PACKET_VNET_HDR, before the ring
             "setsockopt(263,5[28])",             // PACKET_RX_RING, struct tpacket_req3
             "mmap(\(PacketSocketPort.defaultBlockSize * PacketSocketPort.defaultBlockCount))",
             "setsockopt(263,20=1)",              // PACKET_QDISC_BYPASS
@@ -69,7 +70,9 @@ struct SyscallSeamTests {
         #expect(result == .created)
         #expect(system.calls == [
             "socket(2)", "SIOCGIFINDEX(vm1)", "close",
-            "open(/dev/net/tun)", "TUNSETIFF(vm1)", "TUNSETOWNER(1000)", "TUNSETGROUP(100)", "TUNSETPERSIST(1)", "close",
+            "open(/dev/net/tun)", "TUNSETIFF(vm1,flags=0x5002)",
+            "TUNSETVNETHDRSZ(10)", "TUNSETOFFLOAD(111)",  // CSUM|TSO4|TSO6|TSO_ECN|USO4|USO6
+            "TUNSETOWNER(1000)", "TUNSETGROUP(100)", "TUNSETPERSIST(1)", "close",
             "socket(2)", "SIOCSIFMTU(vm1)", "SIOCGIFFLAGS(vm1)", "SIOCSIFFLAGS(vm1)", "close",
         ])
     }
@@ -77,7 +80,23 @@ struct SyscallSeamTests {
     @Test func aTAPAVMHoldsIsAdoptedAsItIs() throws {
         let system = FakeTAPSystem(busy: true)
         #expect(try TAPDevice(system: system).create("vm1", owner: 1000, group: nil, mtu: nil) == .adopted)
-        #expect(!system.calls.contains { $0.hasPrefix("TUNSETOWNER") })
+        #expect(!system.calls.contains { $0.hasPrefix("TUNSETOWNER") || $0.hasPrefix("TUNSETOFFLOAD") })
+    }
+
+    @Test func aKernelWithoutUDPSegmentationOffloadGetsChecksumAndTSOOnly() throws {
+        let system = RecordingPacketSystem(failing: ["SIOCGIFINDEX(vm1)": ENODEV, "TUNSETOFFLOAD(111)": EINVAL])
+        #expect(try TAPDevice(system: system).create("vm1", owner: nil, group: nil, mtu: nil) == .created)
+        #expect(system.calls.filter { $0.hasPrefix("TUNSETOFFLOAD") } == ["TUNSETOFFLOAD(111)", "TUNSETOFFLOAD(15)"])
+        #expect(system.calls.contains("TUNSETPERSIST(1)"))
+    }
+
+    @Test func aRefusedOffloadIsASentence() {
+        let system = RecordingPacketSystem(failing: ["SIOCGIFINDEX(vm1)": ENODEV, "TUNSETOFFLOAD": EPERM])
+        #expect {
+            _ = try TAPDevice(system: system).create("vm1", owner: nil, group: nil, mtu: nil)
+        } throws: { error in
+            (error as? SwitchError)?.message == "cannot create TAP vm1: TUNSETOFFLOAD failed: Operation not permitted (EPERM)"
+        }
     }
 
     @Test func switchNamesFollowVALE() {

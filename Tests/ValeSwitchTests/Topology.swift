@@ -23,17 +23,18 @@ final class Topology: @unchecked Sendable {
     }
 
     /// Adds host namespace N (1-based) with eth0 = 10.77.0.N, veth peer `pN`
-    /// in the switch namespace, offloads off (the userspace switch, like
-    /// netmap, neither segments GSO frames nor fills in checksums).
+    /// in the switch namespace. Offloads stay at veth's defaults (TX
+    /// checksum, TSO, GSO on): the switch carries them through (issue 11).
+    /// `offloadsOff` turns them off on eth0, the second case some tests run.
     @discardableResult
-    func addHost() throws -> NetworkNamespace {
+    func addHost(offloadsOff: Bool = false) throws -> NetworkNamespace {
         let ns = try NetworkNamespace(prefix: "vsh")
         hosts.append(ns)
         let n = hosts.count
         try Self.quiet(ns)
         try ns.addVeth(inside: "eth0", outside: "p\(n)", outsideIn: switchSide)
         try ns.run(["ip", "addr", "add", "10.77.0.\(n)/24", "dev", "eth0"])
-        try ns.run(["ethtool", "-K", "eth0", "tx", "off", "tso", "off", "gso", "off"])
+        if offloadsOff { try ns.run(["ethtool", "-K", "eth0", "tx", "off", "tso", "off", "gso", "off"]) }
         return ns
     }
 

@@ -118,3 +118,5 @@ unsigned long clinux_tunsetpersist(void) { return TUNSETPERSIST; }
 unsigned long clinux_tunsetowner(void) { return TUNSETOWNER; }
 unsigned long clinux_tunsetgroup(void) { return TUNSETGROUP; }
 unsigned long clinux_tungetiff(void) { return TUNGETIFF; }
+unsigned long clinux_tunsetvnethdrsz(void) { return TUNSETVNETHDRSZ; }
+unsigned long clinux_tunsetoffload(void) { return TUNSETOFFLOAD; }

@@ -69,5 +69,7 @@ unsigned long clinux_tunsetpersist(void);
 unsigned long clinux_tunsetowner(void);
 unsigned long clinux_tunsetgroup(void);
 unsigned long clinux_tungetiff(void);
+unsigned long clinux_tunsetvnethdrsz(void);  /* argument: pointer to int */
+unsigned long clinux_tunsetoffload(void);    /* argument: the TUN_F_* bits */
 
 #endif
