@@ -181,6 +181,14 @@ public final class QEMUGuest: @unchecked Sendable {
         return r
     }
 
+    /// Bytes received on eth0 so far, and how many of `jobs` still run.
+    public func progress(jobs: [String]) throws -> (rxBytes: Int, running: Int) {
+        let checks = jobs.map { "[ -e /tmp/\($0).rc ] || echo running" }.joined(separator: "; ")
+        let r = try run("cat /sys/class/net/eth0/statistics/rx_bytes; \(checks)")
+        let lines = r.output.split(separator: "\n")
+        return (Int(lines.first ?? "") ?? 0, lines.filter { $0 == "running" }.count)
+    }
+
     /// The last `lines` lines of the guest's console (kernel log, init messages).
     public func consoleTail(_ lines: Int = 30) -> String {
         let text = (try? String(contentsOfFile: consolePath, encoding: .utf8)) ?? ""

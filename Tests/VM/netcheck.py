@@ -6,7 +6,8 @@
   netcheck.py udp-recv PORT COUNT TIMEOUT    count datagrams until COUNT or TIMEOUT
 
 Each prints "listening" (receivers, once bound) and a last line with what
-it saw: "tcp BYTES SHA256" or "udp DATAGRAMS BYTES".
+it saw: "tcp BYTES SHA256" or "udp DATAGRAMS BYTES" (udp-recv also prints
+that line after each datagram).
 """
 import hashlib, os, socket, sys, time
 
@@ -58,6 +59,7 @@ def udp_recv(port, count, timeout):
         except socket.timeout:
             break
         datagrams += 1; total += len(data)
+        print("udp", datagrams, total, flush=True)
     print("udp", datagrams, total, flush=True)
 
 cmd, args = sys.argv[1], sys.argv[2:]

@@ -106,12 +106,15 @@ final class NamespaceHelper {
 
     var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
-    /// Waits (bounded) until the helper printed `line`.
-    func waitFor(_ line: String, timeout: TimeInterval = 30) -> Bool {
+    var isRunning: Bool { process.isRunning }
+
+    /// Waits (bounded) until the helper printed `line` (or a line starting so).
+    func waitFor(_ line: String, prefix: Bool = false, timeout: TimeInterval = 30) -> Bool {
+        func printed() -> Bool { output.split(separator: "\n").contains { prefix ? $0.hasPrefix(line) : $0 == line } }
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if output.split(separator: "\n").contains(where: { $0 == line }) { return true }
-            if !process.isRunning { return output.split(separator: "\n").contains(where: { $0 == line }) }
+            if printed() { return true }
+            if !process.isRunning { return printed() }
             usleep(100_000)
         }
         return false
@@ -135,7 +138,9 @@ final class NamespaceHelper {
 struct VirtualMachineTests {
     /// Seconds all four TCP transfers together may take (TCG guests are slow,
     /// and other jobs may share the CPUs).
-    static let transferTimeout = 100
+    static let transferTimeout = 240
+    /// Seconds without progress after which the transfers count as stalled.
+    static let stallTimeout = 30
 
     @Test(.enabled("needs QEMU, a Debian kernel image, busybox-static and /dev/net/tun") { QEMUHost.canBootGuests() },
           .timeLimit(.minutes(6)))
@@ -177,12 +182,28 @@ struct VirtualMachineTests {
         try vm2.startJob("tx5002", "nc 10.88.0.1 5002 < /tmp/send")
         try vm1.startJob("tx5003", "nc 10.88.0.3 5003 < /tmp/send")
         let nsSender = try lab.helper(["tcp-send", "10.88.0.2", "5004", "\(VirtualMachineLab.bytes)", "\(Self.transferTimeout)"])
-        let deadline = Date().addingTimeInterval(TimeInterval(Self.transferTimeout))
-        func remaining() -> Int { max(1, Int(deadline.timeIntervalSinceNow)) }
+        // Wait while data flows: stop when every transfer is done, when the
+        // receivers' interfaces got under 1 MiB in `stallTimeout` seconds
+        // (a broken path fails fast), or at `transferTimeout`.
+        let transfersStarted = Date()
+        let deadline = transfersStarted.addingTimeInterval(TimeInterval(Self.transferTimeout))
+        var lastBytes = 0, lastProgress = Date(), finished = false
+        while !finished && Date() < deadline && Date().timeIntervalSince(lastProgress) < TimeInterval(Self.stallTimeout) {
+            let p1 = try vm1.progress(jobs: ["rx5002"]), p2 = try vm2.progress(jobs: ["rx5001", "rx5004"])
+            let nsBytes = Int(try lab.ns.run(["cat", "/sys/class/net/vc/statistics/rx_bytes"]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            finished = p1.running == 0 && p2.running == 0 && !nsReceiver.isRunning && !nsSender.isRunning
+            let bytes = p1.rxBytes + p2.rxBytes + nsBytes
+            if bytes - lastBytes >= 1 << 20 { lastBytes = bytes; lastProgress = Date() }
+            if !finished { usleep(1_000_000) }  // a progress poll, not a synchronization
+        }
+        let stalled = finished ? "" : Date() >= deadline ? "not done after \(Self.transferTimeout) s"
+            : "no progress for \(Self.stallTimeout) s"
+        print("VM test: TCP transfers \(finished ? "finished" : stalled) after \(Int(Date().timeIntervalSince(transfersStarted))) s")
 
         /// What `guest` received on `port`: "BYTES SHA256", or why nothing.
         func received(_ guest: QEMUGuest, _ port: Int) throws -> String {
-            guard let job = try guest.waitForJob("rx\(port)", timeout: remaining()) else { return "still receiving at the deadline" }
+            guard let job = try guest.waitForJob("rx\(port)", timeout: 1) else { return "nothing complete (\(stalled))" }
             let r = try guest.run("wc -c < /tmp/rx\(port) && sha256sum /tmp/rx\(port)")
             let words = r.output.split(whereSeparator: { $0 == " " || $0 == "\n" })
             return r.succeeded && words.count >= 2 ? "\(words[0]) \(words[1])" : "nothing: receiver \(job); \(r)"
@@ -192,10 +213,10 @@ struct VirtualMachineTests {
         #expect(got12 == expected1, "TCP vm1→vm2: got \(got12), sent \(expected1)\n\(lab.diagnostics())")
         let got21 = try received(vm1, 5002)
         #expect(got21 == expected2, "TCP vm2→vm1: got \(got21), sent \(expected2)")
-        let got13 = nsReceiver.result(by: deadline)
+        let got13 = nsReceiver.result(by: Date())
         #expect(got13 == "tcp \(expected1)", "TCP vm1→namespace: got \(got13), sent \(expected1)")
         let got32 = try received(vm2, 5004)
-        let nsSent = nsSender.result(by: deadline)
+        let nsSent = nsSender.result(by: Date())
         #expect(nsSent.hasPrefix("tcp \(VirtualMachineLab.bytes) "), "TCP namespace→vm2: the sender finished: \(nsSent)")
         #expect("tcp " + got32 == nsSent, "TCP namespace→vm2: got \(got32), sent \(nsSent)")
         print("VM test: TCP done after \(Int(Date().timeIntervalSince(started))) s")
@@ -204,7 +225,7 @@ struct VirtualMachineTests {
         // every datagram must reach the namespace with a valid checksum.
         let datagrams = 200
         let errorsBefore = try lab.udpChecksumErrors()
-        let udpReceiver = try lab.helper(["udp-recv", "5005", "\(datagrams)", "30"])
+        let udpReceiver = try lab.helper(["udp-recv", "5005", "\(datagrams)", "120"])
         try #require(udpReceiver.waitFor("listening"), "namespace listens on UDP 5005: \(udpReceiver.output)")
         // busybox syslogd forwards each message logger writes as one datagram.
         let udp = try vm1.run("""
@@ -212,7 +233,9 @@ struct VirtualMachineTests {
             seq 1 \(datagrams) | sed 's/$/ udp checksum check 0123456789abcdefghijklmnopqrstuvwxyz/' | logger -t vmtest
             """, timeout: 60)
         #expect(udp.succeeded, "vm1 sends \(datagrams) datagrams: \(udp)")
-        let udpResult = udpReceiver.result(by: Date().addingTimeInterval(40))
+        // The receiver prints "udp COUNT BYTES" per datagram; give late ones 15 s.
+        _ = udpReceiver.waitFor("udp \(datagrams) ", prefix: true, timeout: 15)
+        let udpResult = udpReceiver.result(by: Date())
         let errors = try lab.udpChecksumErrors() - errorsBefore
         #expect(udpResult.hasPrefix("udp \(datagrams) "), "UDP vm1→namespace: \(datagrams) datagrams sent, received: \(udpResult)")
         #expect(errors == 0, "UDP vm1→namespace: Udp InCsumErrors went up by \(errors) in the namespace")
