@@ -143,7 +143,7 @@ struct VirtualMachineTests {
     static let stallTimeout = 30
 
     @Test(.enabled("needs QEMU, a Debian kernel image, busybox-static and /dev/net/tun") { QEMUHost.canBootGuests() },
-          .timeLimit(.minutes(6)))
+          .timeLimit(.minutes(10)))
     func twoGuestsAndANamespaceTalkThroughTapPortsWithDefaultVirtioSettings() throws {
         let started = Date()
         let lab = try VirtualMachineLab()
@@ -152,6 +152,12 @@ struct VirtualMachineTests {
         try lab.start(deviceOptions: ProcessInfo.processInfo.environment["VALED_VM_DEVICE_OPTIONS"] ?? "")
         let vm1 = lab.guests[0], vm2 = lab.guests[1]
         print("VM test: guests ready after \(Int(Date().timeIntervalSince(started))) s")
+
+        // The data for the TCP transfers: 20 MiB from /dev/urandom per guest,
+        // made (slowly, under TCG) while the pings run.
+        for guest in lab.guests {
+            try guest.startJob("data", "dd if=/dev/urandom of=/tmp/send bs=1M count=\(VirtualMachineLab.bytes >> 20) 2>/dev/null && sha256sum /tmp/send")
+        }
 
         // Ping: guest ↔ guest and guest ↔ namespace.
         let ping12 = try vm1.run("ping -c 3 -W 5 10.88.0.2")
@@ -167,9 +173,9 @@ struct VirtualMachineTests {
         // Each guest sends 20 MiB from /dev/urandom; receivers hash what arrived.
         var sent: [String: String] = [:]
         for guest in lab.guests {
-            let r = try guest.run("dd if=/dev/urandom of=/tmp/send bs=1M count=\(VirtualMachineLab.bytes >> 20) 2>/dev/null && sha256sum /tmp/send", timeout: 120)
-            try #require(r.succeeded, "\(guest.name) makes its data: \(r)")
-            sent[guest.name] = String(r.output.prefix(64))
+            let r = try guest.waitForJob("data", timeout: 180)
+            try #require(r?.succeeded == true, "\(guest.name) makes its data: \(r.map { "\($0)" } ?? "not done in 180 s")")
+            sent[guest.name] = String(r!.output.prefix(64))
         }
         for (guest, port) in [(vm2, 5001), (vm1, 5002), (vm2, 5004)] {
             try guest.startJob("rx\(port)", "nc -l -p \(port) -e sh -c 'cat > /tmp/rx\(port)'")
