@@ -124,8 +124,10 @@ final class NamespaceHelper {
     /// returns its last line ("tcp BYTES SHA256", "udp DATAGRAMS BYTES").
     func result(by deadline: Date) -> String {
         while process.isRunning && Date() < deadline { usleep(100_000) }
+        let finished = !process.isRunning
         stop()
-        return output.split(separator: "\n").last.map(String.init) ?? ""
+        let last = output.split(separator: "\n").last.map(String.init) ?? ""
+        return finished ? last : "killed unfinished at the deadline (last line: \(last))"
     }
 
     func stop() {
