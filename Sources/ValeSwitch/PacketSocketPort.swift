@@ -7,14 +7,20 @@ import CLinuxSupport
 /// One interface (NIC, veth end, TAP netdev) opened for the switch with
 /// AF_PACKET: a TPACKET_V3 memory-mapped receive ring (frames arrive in
 /// blocks, a block is handed over when full or after the retire timeout)
-/// and plain `send` with PACKET_QDISC_BYPASS for transmit.
+/// and `sendmmsg` through the device's queueing discipline for transmit.
 ///
 /// PACKET_VNET_HDR is on: every received frame is preceded in the ring by
 /// its `VirtioNetHeader` (partial checksum, GSO), and every sent frame
 /// starts with one, so checksum and segmentation offloads pass through the
 /// switch and GSO super-frames cross it whole (issue 11). The kernel
 /// finishes checksums and segments on egress where the device cannot
-/// (validate_xmit_skb, also on the PACKET_QDISC_BYPASS path).
+/// (validate_xmit_skb in dev_queue_xmit).
+///
+/// No PACKET_QDISC_BYPASS: its path (__dev_direct_xmit) drops every skb
+/// that validate_xmit_skb replaced, i.e. every super-frame the egress
+/// device must have segmented in software (a veth with `tx off`, a NIC
+/// without TSO): TCP through such a port fell to 0.35 Mbit/s. veth and
+/// TAPs of VMs have no qdisc by default (noqueue), so this costs them nothing.
 ///
 /// Everything namespace-dependent happens in `open`, on the calling thread:
 /// the socket belongs to that thread's network namespace for its whole
@@ -58,7 +64,6 @@ final class PacketSocketPort: @unchecked Sendable {
     static let packetAddMembership: Int32 = 1    // PACKET_ADD_MEMBERSHIP
     static let packetRxRing: Int32 = 5           // PACKET_RX_RING
     static let packetVersion: Int32 = 10         // PACKET_VERSION
-    static let packetQdiscBypass: Int32 = 20     // PACKET_QDISC_BYPASS
     static let packetIgnoreOutgoing: Int32 = 23  // PACKET_IGNORE_OUTGOING
     static let packetVnetHdr: Int32 = 15         // PACKET_VNET_HDR
     static let tpacketV3: Int32 = 2              // TPACKET_V3
@@ -139,9 +144,6 @@ final class PacketSocketPort: @unchecked Sendable {
         var mappedOK = false
         defer { if !mappedOK { system.munmap(ring, mappedSize) } }
 
-        // Transmit straight to the driver: the switch is the only producer on
-        // this socket and does its own batching; the qdisc would only add a lock.
-        try setInt(packetQdiscBypass, 1, "setsockopt(PACKET_QDISC_BYPASS)")
         // Frames the host stack (or we) send on this interface are not input
         // of the switch; without this the switch would learn its own output.
         // Kernels before 4.20 lack it: the receive loop also checks pkttype.

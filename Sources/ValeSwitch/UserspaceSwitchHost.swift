@@ -79,7 +79,7 @@ public final class UserspaceSwitchHost: Sendable {
     /// portExists, switchFull, system.
     ///
     /// `socket(AF_PACKET)`, TPACKET_V3 `PACKET_RX_RING` + `mmap`,
-    /// `PACKET_QDISC_BYPASS`, `PACKET_IGNORE_OUTGOING`, `PACKET_MR_PROMISC`, `bind`.
+    /// `PACKET_VNET_HDR`, `PACKET_IGNORE_OUTGOING`, `PACKET_MR_PROMISC`, `bind`.
     @discardableResult
     public func attachInterface(switch switchName: String, interface: String, hostStack: Bool = false,
                                 maxFrameSize: Int? = nil) throws(SwitchError) -> Int {

@@ -15,14 +15,28 @@ import Glibc
 @Suite("Offloads through the userspace switch",
        .enabled(if: TestHost.hasNetworkNamespaces, "needs root and `ip netns` (network namespaces)"))
 struct OffloadIntegrationTests {
+    enum Offloads: String, CaseIterable, Sendable {
+        /// veth's defaults everywhere: super-frames cross and stay whole.
+        case defaults
+        /// The switch's veth toward host 2 without TX checksumming (hence no
+        /// TSO): the kernel segments on egress of the switch's socket.
+        case segmentedOnEgress
+        /// The hosts send whole frames with finished checksums.
+        case offOnTheHosts
+        /// Defaults, the switch transmitting through PACKET_TX_RING: super-frames
+        /// larger than a slot are segmented by SoftwareOffload.
+        case transmitRing
+    }
+
     /// 24 MB each way: with TSO on, most of it crosses as 64 KiB super-frames.
-    @Test(arguments: [false, true])
-    func tcpCarriesVerifiedDataBothWays(offloadsOff: Bool) throws {
+    @Test(arguments: Offloads.allCases)
+    func tcpCarriesVerifiedDataBothWays(offloads: Offloads) throws {
         let topo = try Topology()
         defer { topo.close() }
-        try topo.addHost(offloadsOff: offloadsOff); try topo.addHost(offloadsOff: offloadsOff)
-        try topo.createSwitch()
+        for _ in 0..<2 { try topo.addHost(offloadsOff: offloads == .offOnTheHosts) }
+        try topo.createSwitch(SwitchConfiguration(transmitRing: offloads == .transmitRing))
         try topo.attach("p1"); try topo.attach("p2")
+        if offloads == .segmentedOnEgress { try topo.switchSide.run(["ethtool", "-K", "p2", "tx", "off"]) }
         let peer = try OffloadPeer.install()
         defer { try? FileManager.default.removeItem(atPath: peer.directory) }
         let size = 24 << 20

@@ -24,7 +24,6 @@ struct SyscallSeamTests {
             "setsockopt(263,15=1)",              // PACKET_VNET_HDR, before the ring
             "setsockopt(263,5[28])",             // PACKET_RX_RING, struct tpacket_req3
             "mmap(\(PacketSocketPort.defaultBlockSize * PacketSocketPort.defaultBlockCount))",
-            "setsockopt(263,20=1)",              // PACKET_QDISC_BYPASS
             "setsockopt(263,23=1)",              // PACKET_IGNORE_OUTGOING
             "setsockopt(263,1[16])",             // PACKET_ADD_MEMBERSHIP promiscuous
             "bind(ifindex=7)",
