@@ -242,8 +242,9 @@ struct VirtualMachineTests {
             """, timeout: 60)
         #expect(udp.succeeded, "vm1 sends \(datagrams) datagrams: \(udp)")
         // The receiver prints "udp COUNT BYTES" per datagram; give late ones 15 s.
+        // Once it has them all it exits by itself.
         _ = udpReceiver.waitFor("udp \(datagrams) ", prefix: true, timeout: 15)
-        let udpResult = udpReceiver.result(by: Date())
+        let udpResult = udpReceiver.result(by: Date().addingTimeInterval(5))
         let errors = try lab.udpChecksumErrors() - errorsBefore
         #expect(udpResult.hasPrefix("udp \(datagrams) "), "UDP vm1→namespace: \(datagrams) datagrams sent, received: \(udpResult)")
         #expect(errors == 0, "UDP vm1→namespace: Udp InCsumErrors went up by \(errors) in the namespace")
