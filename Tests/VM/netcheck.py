@@ -3,7 +3,8 @@
 
   netcheck.py tcp-recv PORT TIMEOUT          accept one connection, read to EOF
   netcheck.py tcp-send HOST PORT BYTES TIMEOUT  send BYTES random bytes
-  netcheck.py udp-recv PORT COUNT TIMEOUT    count datagrams until COUNT or TIMEOUT
+  netcheck.py udp-recv PORT COUNT TIMEOUT    count datagrams holding "vmtest-udp"
+                                             until COUNT or TIMEOUT
 
 Each prints "listening" (receivers, once bound) and a last line with what
 it saw: "tcp BYTES SHA256" or "udp DATAGRAMS BYTES" (udp-recv also prints
@@ -58,6 +59,7 @@ def udp_recv(port, count, timeout):
             data = s.recv(1 << 16)
         except socket.timeout:
             break
+        if b"vmtest-udp" not in data: continue  # e.g. syslogd's own start message
         datagrams += 1; total += len(data)
         print("udp", datagrams, total, flush=True)
     print("udp", datagrams, total, flush=True)

@@ -236,17 +236,26 @@ struct VirtualMachineTests {
         let udpReceiver = try lab.helper(["udp-recv", "5005", "\(datagrams)", "120"])
         try #require(udpReceiver.waitFor("listening"), "namespace listens on UDP 5005: \(udpReceiver.output)")
         // busybox syslogd forwards each message logger writes as one datagram.
+        // logger returns while syslogd may still hold a few messages, so the
+        // guest then waits until its Udp OutDatagrams went up by as many.
+        let outDatagrams = "awk '/^Udp:/ { n++; if (n == 2) print $5 }' /proc/net/snmp"
         let udp = try vm1.run("""
-            syslogd -R 10.88.0.3:5005 && until [ -S /dev/log ]; do sleep 0.1; done && \
-            seq 1 \(datagrams) | sed 's/$/ udp checksum check 0123456789abcdefghijklmnopqrstuvwxyz/' | logger -t vmtest
-            """, timeout: 60)
+            before=$(\(outDatagrams)) && syslogd -R 10.88.0.3:5005 && until [ -S /dev/log ]; do sleep 0.1; done && \
+            seq 1 \(datagrams) | sed 's/$/ vmtest-udp checksum check 0123456789abcdefghijklmnopqrstuvwxyz/' | logger -t vmtest && \
+            until [ $(\(outDatagrams)) -ge $((before + \(datagrams))) ]; do sleep 0.2; done; echo sent $(($(\(outDatagrams)) - before))
+            """, timeout: 90)
         #expect(udp.succeeded, "vm1 sends \(datagrams) datagrams: \(udp)")
-        // The receiver prints "udp COUNT BYTES" per datagram; give late ones 15 s.
-        // Once it has them all it exits by itself.
-        _ = udpReceiver.waitFor("udp \(datagrams) ", prefix: true, timeout: 15)
+        // The receiver prints "udp COUNT BYTES" per datagram and exits once it
+        // has them all; stop waiting 15 s after the last one that came.
+        var lastCount = "", lastChange = Date()
+        while udpReceiver.isRunning && Date().timeIntervalSince(lastChange) < 15 {
+            let count = udpReceiver.output.split(separator: "\n").last { $0.hasPrefix("udp ") }.map(String.init) ?? ""
+            if count != lastCount { lastCount = count; lastChange = Date() }
+            usleep(200_000)
+        }
         let udpResult = udpReceiver.result(by: Date().addingTimeInterval(5))
         let errors = try lab.udpChecksumErrors() - errorsBefore
-        #expect(udpResult.hasPrefix("udp \(datagrams) "), "UDP vm1→namespace: \(datagrams) datagrams sent, received: \(udpResult)")
+        #expect(udpResult.hasPrefix("udp \(datagrams) "), "UDP vm1→namespace: \(udp.output.trimmingCharacters(in: .whitespacesAndNewlines)) of \(datagrams), received: \(udpResult)")
         #expect(errors == 0, "UDP vm1→namespace: Udp InCsumErrors went up by \(errors) in the namespace")
         print("VM test: finished after \(Int(Date().timeIntervalSince(started))) s")
     }
