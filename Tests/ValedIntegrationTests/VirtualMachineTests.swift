@@ -2,142 +2,13 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Two QEMU/TCG guests with default virtio-net settings on TAP ports of a
-/// real valed (userspace datapath), and a network namespace on a veth
-/// attached to the same switch:
-///
-///     vm1 10.88.0.1 ─ TAP vm1 ┐
-///     vm2 10.88.0.2 ─ TAP vm2 ┼ vale0 (valed in namespace `hub`)
-///     ns  10.88.0.3 ─ veth    ┘ (switch side: tx checksumming off)
-///
-/// valed, QEMU and the TAP devices live in `hub`; nothing touches the
-/// machine's own network. See docs/testing-vms.md.
-final class VirtualMachineLab {
-    static let bytes = 20 << 20
-    let hub: NetworkNamespace
-    let ns: NetworkNamespace
-    let daemon: DaemonProcess
-    let directory: TemporaryDirectory
-    let hubVeth: String
-    var guests: [QEMUGuest] = []
-    var helpers: [NamespaceHelper] = []
-
-    init() throws {
-        hub = try NetworkNamespace(prefix: "vmh")
-        ns = try NetworkNamespace(prefix: "vmn")
-        directory = try TemporaryDirectory(prefix: "valed-vm")
-        daemon = try DaemonProcess(executable: "valed", arguments: ["--datapath", "userspace"])
-        daemon.namespace = hub.name
-        hubVeth = "h" + String(ns.name.suffix(6))
-        try ns.addVeth(inside: "vc", outside: hubVeth, outsideIn: hub)
-        try ns.run(["ip", "addr", "add", "10.88.0.3/24", "dev", "vc"])
-        try daemon.writeConfig("")
-    }
-
-    /// Starts valed, creates the switch's ports and boots both guests.
-    func start(deviceOptions: String = "") throws {
-        try daemon.start()
-        for port in ["vm1", "vm2"] {
-            let r = try daemon.valectl(["port", "create", port, "--switch", "vale0"])
-            guard r.succeeded else { throw GuestError("port create \(port): \(r.stderr)\n\(daemon.log())") }
-        }
-        let attach = try daemon.valectl(["attach", "vale0:\(hubVeth)"])
-        guard attach.succeeded else { throw GuestError("attach \(hubVeth): \(attach.stderr)") }
-        // Frames the switch sends to the namespace must then carry a complete
-        // checksum: the kernel finishes any partial one in software, and the
-        // namespace verifies it (a wrong one counts in Udp InCsumErrors).
-        try hub.run(["ethtool", "-K", hubVeth, "tx", "off"])
-        let initramfs = try QEMUHost.buildInitramfs(in: directory)
-        for (i, name) in ["vm1", "vm2"].enumerated() {
-            guests.append(try QEMUGuest(name: name, address: "10.88.0.\(i + 1)/24", mac: "52:54:00:88:00:0\(i + 1)",
-                                        tap: name, namespace: hub.name, initramfs: initramfs,
-                                        directory: directory, deviceOptions: deviceOptions))
-        }
-        for guest in guests { try guest.waitUntilReady() }
-    }
-
-    /// Runs netcheck.py (Tests/VM) in the namespace.
-    func helper(_ arguments: [String]) throws -> NamespaceHelper {
-        let script = TestHost.repositoryRoot.appendingPathComponent("Tests/VM/netcheck.py").path
-        let h = try NamespaceHelper(["ip", "netns", "exec", ns.name, "python3", script] + arguments, directory: directory)
-        helpers.append(h)
-        return h
-    }
-
-    /// `Udp: InCsumErrors` of the namespace's /proc/net/snmp.
-    func udpChecksumErrors() throws -> Int {
-        let snmp = try ns.run(["cat", "/proc/net/snmp"]).stdout.split(separator: "\n").filter { $0.hasPrefix("Udp: ") }
-        guard snmp.count == 2, let i = snmp[0].split(separator: " ").firstIndex(of: "InCsumErrors") else { return -1 }
-        return Int(snmp[1].split(separator: " ")[i]) ?? -1
-    }
-
-    /// Everything that helps explain a failure.
-    func diagnostics() -> String {
-        guests.map { $0.diagnostics() }.joined(separator: "\n") + "\n--- valed log (tail) ---\n"
-            + daemon.log().split(separator: "\n").suffix(20).joined(separator: "\n")
-    }
-
-    deinit {
-        for guest in guests { guest.stop() }
-        for h in helpers { h.stop() }
-        daemon.cleanUp()
-        hub.delete()
-        ns.delete()
-        directory.remove()
-    }
-}
-
-/// A netcheck.py process in the namespace; its output goes to a file.
-final class NamespaceHelper {
-    private let process = Process()
-    private let outputPath: String
-
-    init(_ arguments: [String], directory: TemporaryDirectory) throws {
-        outputPath = directory.path + "/helper-\(UUID().uuidString.prefix(8)).out"
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-    }
-
-    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
-
-    var isRunning: Bool { process.isRunning }
-
-    /// Waits (bounded) until the helper printed `line` (or a line starting so).
-    func waitFor(_ line: String, prefix: Bool = false, timeout: TimeInterval = 30) -> Bool {
-        func printed() -> Bool { output.split(separator: "\n").contains { prefix ? $0.hasPrefix(line) : $0 == line } }
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if printed() { return true }
-            if !process.isRunning { return printed() }
-            usleep(100_000)
-        }
-        return false
-    }
-
-    /// Waits (bounded) for the helper to exit, killing it at the deadline;
-    /// returns its last line ("tcp BYTES SHA256", "udp DATAGRAMS BYTES").
-    func result(by deadline: Date) -> String {
-        while process.isRunning && Date() < deadline { usleep(100_000) }
-        let finished = !process.isRunning
-        stop()
-        let last = output.split(separator: "\n").last.map(String.init) ?? ""
-        return finished ? last : "killed unfinished at the deadline (last line: \(last))"
-    }
-
-    func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
-}
-
+/// Two QEMU/TCG guests with default virtio-net settings and a namespace on
+/// one valed switch (VirtualMachineLab): ping, TCP with verified data, UDP
+/// checksums. See docs/testing-vms.md.
 @Suite(.serialized)
 struct VirtualMachineTests {
+    /// When this test's instance was made, just before the test runs.
+    private let started = Date()
     /// Seconds all four TCP transfers together may take (TCG guests are slow,
     /// and other jobs may share the CPUs).
     static let transferTimeout = 240
@@ -147,12 +18,10 @@ struct VirtualMachineTests {
     @Test(.enabled("needs QEMU, a Debian kernel image, busybox-static and /dev/net/tun") { QEMUHost.canBootGuests() },
           .timeLimit(.minutes(10)))
     func twoGuestsAndANamespaceTalkThroughTapPortsWithDefaultVirtioSettings() throws {
-        let started = Date()
         let lab = try VirtualMachineLab()
         // Set VALED_VM_DEVICE_OPTIONS (e.g. "csum=off,gso=off,guest_tso4=off,guest_tso6=off,guest_csum=off")
         // to compare with offloads off; the test itself uses the defaults.
         try lab.start(deviceOptions: ProcessInfo.processInfo.environment["VALED_VM_DEVICE_OPTIONS"] ?? "")
-        let vm1 = lab.guests[0], vm2 = lab.guests[1]
         print("VM test: guests ready after \(Int(Date().timeIntervalSince(started))) s")
 
         // The data for the TCP transfers: 20 MiB from /dev/urandom per guest,
@@ -161,7 +30,15 @@ struct VirtualMachineTests {
             try guest.startJob("data", "dd if=/dev/urandom of=/tmp/send bs=1M count=\(VirtualMachineLab.bytes >> 20) 2>/dev/null && sha256sum /tmp/send")
         }
 
-        // Ping: guest ↔ guest and guest ↔ namespace.
+        try ping(lab)
+        try tcp(lab)
+        try udp(lab)
+        print("VM test: finished after \(Int(Date().timeIntervalSince(started))) s")
+    }
+
+    /// Ping: guest ↔ guest and guest ↔ namespace.
+    private func ping(_ lab: VirtualMachineLab) throws {
+        let vm1 = lab.guests[0], vm2 = lab.guests[1]
         let ping12 = try vm1.run("ping -c 3 -W 5 10.88.0.2")
         #expect(ping12.succeeded, "vm1 pings vm2: \(ping12)\n\(lab.diagnostics())")
         let ping21 = try vm2.run("ping -c 3 -W 5 10.88.0.1")
@@ -171,8 +48,12 @@ struct VirtualMachineTests {
         let ping32 = try lab.ns.run(["ping", "-c", "3", "-W", "5", "10.88.0.2"], check: false)
         #expect(ping32.succeeded, "the namespace pings vm2: \(ping32.stdout)\(ping32.stderr)")
 
-        // TCP, all four transfers at once: vm1→vm2, vm2→vm1, vm1→namespace, namespace→vm2.
-        // Each guest sends 20 MiB from /dev/urandom; receivers hash what arrived.
+    }
+
+    /// TCP, all four transfers at once: vm1→vm2, vm2→vm1, vm1→namespace, namespace→vm2.
+    /// Each guest sends its 20 MiB; receivers hash what arrived.
+    private func tcp(_ lab: VirtualMachineLab) throws {
+        let vm1 = lab.guests[0], vm2 = lab.guests[1]
         var sent: [String: String] = [:]
         for guest in lab.guests {
             let r = try guest.waitForJob("data", timeout: 180)
@@ -228,9 +109,12 @@ struct VirtualMachineTests {
         #expect(nsSent.hasPrefix("tcp \(VirtualMachineLab.bytes) "), "TCP namespace→vm2: the sender finished: \(nsSent)")
         #expect("tcp " + got32 == nsSent, "TCP namespace→vm2: got \(got32), sent \(nsSent)")
         print("VM test: TCP done after \(Int(Date().timeIntervalSince(started))) s")
+    }
 
-        // UDP vm1→namespace: the guest leaves checksums to the (virtual) NIC;
-        // every datagram must reach the namespace with a valid checksum.
+    /// UDP vm1→namespace: the guest leaves checksums to the (virtual) NIC;
+    /// every datagram must reach the namespace with a valid checksum.
+    private func udp(_ lab: VirtualMachineLab) throws {
+        let vm1 = lab.guests[0]
         let datagrams = 200
         let errorsBefore = try lab.udpChecksumErrors()
         let udpReceiver = try lab.helper(["udp-recv", "5005", "\(datagrams)", "120"])
@@ -257,6 +141,5 @@ struct VirtualMachineTests {
         let errors = try lab.udpChecksumErrors() - errorsBefore
         #expect(udpResult.hasPrefix("udp \(datagrams) "), "UDP vm1→namespace: \(udp.output.trimmingCharacters(in: .whitespacesAndNewlines)) of \(datagrams), received: \(udpResult)")
         #expect(errors == 0, "UDP vm1→namespace: Udp InCsumErrors went up by \(errors) in the namespace")
-        print("VM test: finished after \(Int(Date().timeIntervalSince(started))) s")
     }
 }
