@@ -19,8 +19,9 @@ import CLinuxSupport
 /// No PACKET_QDISC_BYPASS: its path (__dev_direct_xmit) drops every skb
 /// that validate_xmit_skb replaced, i.e. every super-frame the egress
 /// device must have segmented in software (a veth with `tx off`, a NIC
-/// without TSO): TCP through such a port fell to 0.35 Mbit/s. veth and
-/// TAPs of VMs have no qdisc by default (noqueue), so this costs them nothing.
+/// without TSO): TCP through such a port fell to 0.35 Mbit/s. veth has no
+/// qdisc (noqueue), so this costs it nothing; TAPs and NICs now pass their
+/// qdisc (pfifo_fast, fq_codel, mq), one more lock per frame.
 ///
 /// Everything namespace-dependent happens in `open`, on the calling thread:
 /// the socket belongs to that thread's network namespace for its whole
@@ -71,13 +72,15 @@ final class PacketSocketPort: @unchecked Sendable {
     static let ethPAll: UInt16 = 0x0003          // ETH_P_ALL
     static let pkttypeOutgoing: UInt8 = 4        // PACKET_OUTGOING
 
-    /// Ring geometry: 16 blocks of 256 KiB. A block holds ~2000 minimum-size
-    /// or ~170 full-size frames; a frame may be as large as a block, so a
-    /// 64 KiB GSO super-frame (veth's and virtio's gso_max_size) fits, with
-    /// room for three more. A frame that does not fit would be truncated by
-    /// the kernel and counted as a receive drop.
+    /// Ring geometry: 64 blocks of 256 KiB (16 MiB of kernel memory per
+    /// port). A block holds ~2000 minimum-size or ~170 full-size frames; a
+    /// frame may be as large as a block, so a 64 KiB GSO super-frame (veth's
+    /// and virtio's gso_max_size) fits, but only ~4 per block: with 16 blocks
+    /// a TCP burst overflowed the ring (rx drops, ~1000 retransmits in 5 s of
+    /// iperf3), with 64 it did not (under 10). A frame larger than a block
+    /// would be truncated by the kernel and counted as a receive drop.
     static let defaultBlockSize = 1 << 18
-    static let defaultBlockCount = 16
+    static let defaultBlockCount = 64
 
     /// Opens `interface` in the calling thread's network namespace.
     /// `what` prefixes error sentences ("cannot attach vs0:eth1").

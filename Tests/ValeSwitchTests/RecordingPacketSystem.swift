@@ -16,6 +16,13 @@ final class RecordingPacketSystem: PacketSystem {
 
     var calls: [String] { state.withLock { $0.calls } }
 
+    /// Each message `sendFrames` was given: its address and its bytes.
+    private let sent = Mutex<[(address: Int, bytes: [UInt8])]>([])
+    var messages: [(address: Int, bytes: [UInt8])] { sent.withLock { $0 } }
+    /// The address of the last `mmap` (the port's rings).
+    private let mapping = Mutex<Int>(0)
+    var lastMapping: UnsafeMutableRawPointer? { UnsafeMutableRawPointer(bitPattern: mapping.withLock { $0 }) }
+
     private func record(_ line: String) -> SystemCallResult {
         state.withLock { s in
             s.calls.append(line)
@@ -82,6 +89,7 @@ final class RecordingPacketSystem: PacketSystem {
         if case .failure(let e) = record("mmap(\(length))") { return (nil, e) }
         let p = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 4096)
         p.initializeMemory(as: UInt8.self, repeating: 0, count: length)
+        mapping.withLock { $0 = Int(bitPattern: p) }
         return (p, 0)
     }
     func munmap(_ address: UnsafeMutableRawPointer, _ length: Int) {
@@ -91,6 +99,12 @@ final class RecordingPacketSystem: PacketSystem {
     func poll(_ fds: UnsafeMutablePointer<pollfd>, _ count: Int, _ timeoutMilliseconds: Int32) -> SystemCallResult { record("poll") }
     func sendFrames(_ fd: Int32, _ frames: UnsafePointer<UnsafeRawPointer?>, _ lengths: UnsafePointer<UInt32>, _ count: Int) -> SystemCallResult {
         if case .failure(let e) = record("sendFrames(\(count))") { return .failure(e) }
+        sent.withLock { sent in
+            for i in 0..<count {
+                let bytes = Array(UnsafeRawBufferPointer(start: frames[i], count: Int(lengths[i])))
+                sent.append((Int(bitPattern: frames[i]), bytes))
+            }
+        }
         return .success(count)
     }
     func kickTransmitRing(_ fd: Int32) -> SystemCallResult { record("kick") }
