@@ -12,6 +12,10 @@ PKGS=(
   systemd systemd-container iperf3 tcpdump tshark iputils-ping python3
   # benchmarks: trafgen for the userspace datapath (Benchmarks/userspace/run.sh)
   netsniff-ng
+  # VM integration test (Tests/ValedIntegrationTests/VirtualMachineTests.swift):
+  # QEMU (TCG), a Debian kernel for the guests (/boot/vmlinuz-*, its virtio
+  # modules) and a static busybox for their initramfs; xz to unpack modules
+  qemu-system-x86 linux-image-amd64 busybox-static xz-utils
 )
 missing=()
 for p in "${PKGS[@]}"; do
