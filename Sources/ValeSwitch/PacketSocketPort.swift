@@ -71,6 +71,7 @@ final class PacketSocketPort: @unchecked Sendable {
     static let membershipPromiscuous: UInt16 = 1 // PACKET_MR_PROMISC
     static let ethPAll: UInt16 = 0x0003          // ETH_P_ALL
     static let pkttypeOutgoing: UInt8 = 4        // PACKET_OUTGOING
+    static let statusVLANValid: UInt32 = 0x10    // TP_STATUS_VLAN_VALID
 
     /// Ring geometry: 64 blocks of 256 KiB (16 MiB of kernel memory per
     /// port). A block holds ~2000 minimum-size or ~170 full-size frames; a
@@ -211,7 +212,18 @@ final class PacketSocketPort: @unchecked Sendable {
             let count = clinux_tpacket3_block_frames(block)
             var offset = Int(clinux_tpacket3_block_first(block))
             for _ in 0..<count {
-                let next = clinux_tpacket3_frame(block + offset, &frame)
+                var next = clinux_tpacket3_frame(block + offset, &frame)
+                if frame.status & Self.statusVLANValid != 0 {
+                    // The kernel untags 802.1Q frames before packet sockets
+                    // see them (skb_vlan_untag); a switch must forward the tag.
+                    if clinux_tpacket3_restore_vlan(block + offset, VirtioNetHeader.size) < 0 {
+                        truncated()
+                        if next == 0 { break }
+                        offset += Int(next)
+                        continue
+                    }
+                    next = clinux_tpacket3_frame(block + offset, &frame)
+                }
                 if frame.pkttype != Self.pkttypeOutgoing {
                     if frame.snaplen < frame.length {
                         truncated()

@@ -367,3 +367,43 @@ func contextSwitches(_ tid: String) -> Int? {
     return status.split(separator: "\n").filter { $0.contains("ctxt_switches") }
         .compactMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }.reduce(0, +)
 }
+
+/// The kernel takes the 802.1Q tag out of a frame (skb_vlan_untag) before a
+/// packet socket sees it, and reports it beside the frame (tp_vlan_tci). A
+/// switch must forward the tag: trunks of VLANs cross VALE untouched.
+@Suite("VLAN tags through the userspace switch",
+       .enabled(if: TestHost.hasNetworkNamespaces && FileManager.default.isExecutableFile(atPath: "/usr/bin/tcpdump"),
+                "needs root, `ip netns` and tcpdump"))
+struct VLANTagTests {
+    @Test func taggedAndDoubleTaggedFramesKeepTheirTags() throws {
+        let topo = try Topology()
+        defer { topo.close() }
+        try topo.twoHostsOnASwitch()
+        let capture = FileManager.default.temporaryDirectory.appendingPathComponent("vlan-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: capture) }
+        // Three frames from an address nobody else uses: 802.1Q VLAN 42 with
+        // priority 5, 802.1ad VLAN 7 around 802.1Q VLAN 42, and untagged.
+        let send = """
+            import socket, struct
+            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(("eth0", 0))
+            src = bytes.fromhex("ffffffffffff020000000a01")
+            body = struct.pack("!H", 0x0800) + bytes(46)
+            s.send(src + struct.pack("!HH", 0x8100, (5 << 13) | 42) + body)
+            s.send(src + struct.pack("!HHHH", 0x88a8, 7, 0x8100, 42) + body)
+            s.send(src + body)
+            """
+        let script = """
+            ip netns exec "$1" timeout 10 tcpdump -l -c 3 -e -nn -i eth0 'ether src 02:00:00:00:0a:01' > "$3.out" 2> "$3.err" &
+            for i in $(seq 100); do grep -q listening "$3.err" 2>/dev/null && break; sleep 0.05; done
+            ip netns exec "$2" python3 -c "$4"
+            wait
+            """
+        _ = try Shell.run(["sh", "-c", script, "sh", topo.hosts[1].name, topo.hosts[0].name, capture.path, send], check: false)
+        let lines = (try? String(contentsOfFile: capture.path + ".out", encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+        #expect(lines.count == 3, "\(lines)")
+        guard lines.count == 3 else { return }
+        #expect(lines[0].contains("ethertype 802.1Q (0x8100)") && lines[0].contains("vlan 42, p 5"), "\(lines[0])")
+        #expect(lines[1].contains("802.1Q-QinQ (0x88a8)") && lines[1].contains("vlan 7") && lines[1].contains("vlan 42"), "\(lines[1])")
+        #expect(lines[2].contains("ethertype IPv4 (0x0800)") && !lines[2].contains("vlan"), "\(lines[2])")
+    }
+}

@@ -81,6 +81,32 @@ uint32_t clinux_tpacket3_frame(const void *hdr, struct clinux_tpacket_frame *out
     return h->tp_next_offset;
 }
 
+int clinux_tpacket3_restore_vlan(void *hdr, size_t vnet_len) {
+    struct tpacket3_hdr *h = hdr;
+    if (!(h->tp_status & TP_STATUS_VLAN_VALID)) return 0;
+    size_t floor = TPACKET_ALIGN(sizeof(struct tpacket3_hdr)) + sizeof(struct sockaddr_ll);
+    if (h->tp_mac < floor + vnet_len + 4) return -1;
+    uint8_t *base = (uint8_t *)h;
+    uint8_t *old_start = base + h->tp_mac - vnet_len;
+    memmove(old_start - 4, old_start, vnet_len + 12);
+    uint8_t *tag = base + h->tp_mac - 4 + 12;
+    uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) && h->hv1.tp_vlan_tpid ? h->hv1.tp_vlan_tpid : 0x8100;
+    tag[0] = tpid >> 8; tag[1] = tpid & 0xff;
+    tag[2] = h->hv1.tp_vlan_tci >> 8; tag[3] = h->hv1.tp_vlan_tci & 0xff;
+    if (vnet_len >= 10) {
+        /* struct virtio_net_hdr, little-endian (vio_le on x86): flags,
+           gso_type, hdr_len, gso_size, csum_start, csum_offset. */
+        uint8_t *v = old_start - 4;
+        if (v[0] & 1) { uint16_t cs = (uint16_t)(v[6] | v[7] << 8) + 4; v[6] = cs & 0xff; v[7] = cs >> 8; }
+        if (v[1] != 0) { uint16_t hl = (uint16_t)(v[2] | v[3] << 8); if (hl) { hl += 4; v[2] = hl & 0xff; v[3] = hl >> 8; } }
+    }
+    h->tp_mac -= 4;
+    h->tp_snaplen += 4;
+    h->tp_len += 4;
+    h->tp_status &= ~(TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID);
+    return 1;
+}
+
 size_t clinux_tpacket3_tx_data_offset(void) { return TPACKET_ALIGN(sizeof(struct tpacket3_hdr)); }
 
 uint32_t clinux_tpacket3_tx_status(const void *slot) {

@@ -36,6 +36,14 @@ void clinux_tpacket3_block_release(void *block);
 uint32_t clinux_tpacket3_block_first(const void *block);
 /* Decodes the frame whose tpacket3_hdr is at `hdr`; returns tp_next_offset. */
 uint32_t clinux_tpacket3_frame(const void *hdr, struct clinux_tpacket_frame *out);
+/* Puts back the 802.1Q/802.1ad tag the kernel took out of the frame
+   (TP_STATUS_VLAN_VALID: tp_vlan_tci, tp_vlan_tpid), in place: the MAC
+   addresses and the `vnet_len`-byte virtio-net header before them move 4
+   bytes towards the frame header, into the ring's alignment slack, and the
+   header's csum_start/hdr_len grow by 4. Returns 1 when a tag was restored,
+   0 when the frame had none, -1 when there is no room (never with the
+   kernel's layout: 14 spare bytes before the virtio-net header). */
+int clinux_tpacket3_restore_vlan(void *hdr, size_t vnet_len);
 
 /* TPACKET_V3 transmit ring (PACKET_TX_RING): fixed-size slots, each a
    struct tpacket3_hdr followed by the frame at clinux_tpacket3_tx_data_offset(). */
