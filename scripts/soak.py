@@ -121,6 +121,10 @@ class Harness:
             self.failures += 1
         saved = os.path.join(self.keep, "valed-seed%d-step%d.log" % (self.seed, self.step))
         try:
+            shutil.copy(os.path.join(self.work, "trace.txt"), os.path.join(self.keep, "trace-seed%d.txt" % self.seed))
+        except OSError:
+            pass
+        try:
             shutil.copy(self.log_path, saved)
         except OSError:
             saved = "(no log)"
@@ -135,7 +139,7 @@ class Harness:
         if ns:
             cmd = ["ip", "netns", "exec", ns] + cmd
         if user:
-            cmd = ["setpriv", "--reuid=%s" % user, "--regid=%s" % user, "--clear-groups"] + cmd
+            cmd = ["setpriv", "--reuid=%s" % user, "--regid=%s" % user, "--clear-groups"] + cmd  # numeric: Debian's nobody is in nogroup
         try:
             r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, text=True, env=env)
         except subprocess.TimeoutExpired:
@@ -148,7 +152,10 @@ class Harness:
 
     def ctl(self, *args, timeout=20, user=None):
         cmd = [self.a.valectl] + list(args) + ["--socket", self.sock]
-        return self.run(cmd, timeout=timeout, user=user)
+        r = self.run(cmd, timeout=timeout, user=user)
+        self.trace("step %d: %svalectl %s -> %d %s" % (self.step, "(uid %s) " % user if user else "", " ".join(args), r.returncode,
+                                                  (r.stderr or r.stdout).strip().replace("\n", " | ")[:300]))
+        return r
 
     def ctl_json(self, *args, timeout=10):
         r = self.ctl(*args, "--json", "--timeout", "5", timeout=timeout)
@@ -216,6 +223,26 @@ class Harness:
             self.fail("invariant", "valed exited with status %s after SIGTERM; log tail:\n%s" % (rc, self.log_tail()))
         for m in self.monitors:
             m["disturbed"] = True
+
+    def crash_excerpt(self):
+        """The fatal error and the crashed thread's first frames from the
+        last incarnation's log."""
+        try:
+            with open(self.log_path, errors="replace") as f:
+                text = f.read()
+        except OSError:
+            return ""
+        lines = text[text.rfind("=== soak: start valed"):].splitlines()
+        out = [l for l in lines if "Fatal error" in l or "fatal" in l.lower() and "error" in l.lower()][:3]
+        for i, l in enumerate(lines):
+            if "crashed:" in l:
+                out += [x for x in lines[i:i + 12] if x.strip()]
+                break
+        return "\n".join("    " + l[:240] for l in (out or lines[-15:]))
+
+    def trace(self, line):
+        with open(os.path.join(self.work, "trace.txt"), "a") as f:
+            f.write(line + "\n")
 
     def log_tail(self, n=25):
         try:
@@ -406,10 +433,15 @@ class Harness:
         for k, v in self.att.items():
             s, i = k.split(":", 1)
             if v.get("tap") or i in self.taps:
-                kind = "persistent" if self.model else "tap"
+                kind = "persistent"   # a TAP on the userspace datapath is listed as persistent too
             else:
                 kind = "nic+host" if v.get("host") else "nic"
             out.add((s, i, kind, v["owner"]))
+        # Persistent ports on no switch are listed under the switch "".
+        attached = set(k.split(":", 1)[1] for k in self.att)
+        for t, owner in self.pports.items():
+            if t not in attached:
+                out.add(("", t, "persistent", owner))
         return out
 
     def observed_list(self, data):
@@ -434,9 +466,7 @@ class Harness:
         if self.alive():
             return False
         rc = self.proc.returncode
-        tail = self.log_tail(40)
-        fatal = [l for l in tail.splitlines() if "Fatal" in l or "fatal" in l or "error" in l.lower()]
-        self.fail("crash", "valed died (exit status %s); log excerpt:\n%s" % (rc, "\n".join(fatal[-8:]) or tail))
+        self.fail("crash", "valed died (exit status %s); log excerpt:\n%s" % (rc, self.crash_excerpt()))
         self.recover()
         return True
 
@@ -457,6 +487,10 @@ class Harness:
         # 1. valed answers status within 1 s.
         r = self.ctl("status", "--timeout", str(STATUS_TIMEOUT), timeout=STATUS_TIMEOUT + 5)
         if r.returncode != 0:
+            try:   # a crashing valed needs seconds to print its backtrace
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
             if self.check_crash():
                 return
             self.fail("invariant", "valectl status did not answer within %d s: %s" % (STATUS_TIMEOUT, r.stderr.strip()))
@@ -926,12 +960,12 @@ class Harness:
         if self.rng.random() < 0.5:
             args = self.rng.choice(reads)
             self.current = "setpriv nobody valectl " + " ".join(args)
-            r = self.ctl(*args, user="nobody")
+            r = self.ctl(*args, user="65534")
             self.expect(r, True, "reads are open to everyone")
         else:
             args = self.rng.choice(muts)
             self.current = "setpriv nobody valectl " + " ".join(args)
-            r = self.ctl(*args, user="nobody")
+            r = self.ctl(*args, user="65534")
             self.expect(r, False, "mutations need root or group valed")
             if r.returncode == 1 and "permission" not in (r.stderr + r.stdout).lower() and "root" not in r.stderr:
                 self.fail("invariant", "refusal of an unprivileged mutation does not say why: %s" % r.stderr.strip())
@@ -1014,13 +1048,14 @@ class Harness:
         self.ensure_traffic()
         self.check_invariants()
         names = [n for n, _ in self.OPS]
-        weights = [w for _, w in self.OPS]
+        weights = [0 if n in self.a.skip else w for n, w in self.OPS]
         warm = False
         while now() < self.deadline and (self.a.steps is None or self.step < self.a.steps):
             self.step += 1
             op = self.rng.choices(names, weights)[0]
             self.current = op
             getattr(self, "op_" + op)()
+            self.trace("step %d done: %s" % (self.step, self.current))
             self.ops += 1
             self.ensure_traffic()
             self.check_invariants()
@@ -1106,7 +1141,9 @@ def parse():
     p.add_argument("--keep-veth-offloads", action="store_true",
                    help="do not turn tx/tso/gso off on the namespace veth ends (see VETH_OFFLOADS_OFF_DEFAULT)")
     p.add_argument("--stop-on-failure", action="store_true")
+    p.add_argument("--skip", default="", help="comma-separated operations never to choose, e.g. monitor,monitor_kill")
     a = p.parse_args()
+    a.skip = set(x for x in a.skip.split(",") if x)
     if a.seed is None:
         a.seed = int.from_bytes(os.urandom(4), "little")
     return a
