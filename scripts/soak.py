@@ -235,8 +235,8 @@ class Harness:
         lines = text[text.rfind("=== soak: start valed"):].splitlines()
         out = [l for l in lines if "Fatal error" in l or "fatal" in l.lower() and "error" in l.lower()][:3]
         for i, l in enumerate(lines):
-            if "crashed:" in l:
-                out += [x for x in lines[i:i + 12] if x.strip()]
+            if l.startswith("Thread ") and l.rstrip().endswith("crashed:"):
+                out += [l] + [x for x in lines[i + 1:i + 30] if x.strip()][:10]
                 break
         return "\n".join("    " + l[:240] for l in (out or lines[-15:]))
 
@@ -711,7 +711,11 @@ class Harness:
         elif cur is not None and cur != s:
             self.expect(r, False)
         elif cur == s:
+            # Same switch: the host-stack setting follows the request, the owner stays.
             self.expect(r, True)
+            if r.returncode == 0:
+                self.att[k]["host"] = host
+                self.forget_counters(n)
         else:
             self.expect(r, True)
             self.att[k] = {"owner": "runtime", "host": host, "tap": n in self.taps}
