@@ -151,7 +151,10 @@ class Harness:
         return r
 
     def ctl(self, *args, timeout=20, user=None):
-        cmd = [self.a.valectl] + list(args) + ["--socket", self.sock]
+        args = list(args)
+        # Before a `--` (pipe open COMMAND), or the option would become part of COMMAND.
+        at = args.index("--") if "--" in args else len(args)
+        cmd = [self.a.valectl] + args[:at] + ["--socket", self.sock] + args[at:]
         r = self.run(cmd, timeout=timeout, user=user)
         if args[0] not in ("status", "list") or user:
             self.trace("step %d: %svalectl %s -> %d %s" % (self.step, "(uid %s) " % user if user else "", " ".join(args), r.returncode,
@@ -861,7 +864,8 @@ class Harness:
         elif what == "open":
             self.expect(r, name in self.pipes)
         elif what == "delete":
-            self.expect(r, True)
+            # Unlike detach and port delete, deleting an absent pipe is refused.
+            self.expect(r, name in self.pipes)
             self.pipes.discard(name)
         else:
             self.expect(r, True)
