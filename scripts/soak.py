@@ -412,6 +412,11 @@ class Harness:
             iface = k.split(":", 1)[1]
             if not any(x.split(":", 1)[1] == iface for x in att):
                 att[k] = dict(v)
+        # A config port that a kept (runtime) attachment uses stays, owned like it.
+        for k, v in att.items():
+            iface = k.split(":", 1)[1]
+            if iface not in pp and iface in self.pports:
+                pp[iface] = v["owner"]
         self.att, self.pports = att, pp
 
     def apply_apply_model(self, parsed):

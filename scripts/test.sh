@@ -12,14 +12,15 @@ set +e
 swift test --skip-build 2>&1 | tee .build/test-output.txt
 status=${PIPESTATUS[0]}
 set -e
-# Short soak with the build products built above: 2 minutes on the userspace
-# datapath (needs root for network namespaces), 1 minute on the kernel model.
+# Short soak (docs/soak.md) with the build products built above, about two
+# minutes: 1.5 on the userspace datapath (root: network namespaces), 0.5 on
+# the kernel model.
 # Runs even when swift test failed, and never masks its status.
 soak=0
 if [[ $(id -u) == 0 ]]; then
   bin=$(swift build --show-bin-path)
-  bash scripts/soak.sh --bin "$bin" --minutes "${SOAK_MINUTES:-2}" --datapath userspace ${SOAK_SEED:+--seed "$SOAK_SEED"} || soak=$?
-  bash scripts/soak.sh --bin "$bin" --minutes "${SOAK_MODEL_MINUTES:-1}" --datapath model ${SOAK_SEED:+--seed "$SOAK_SEED"} || soak=$?
+  bash scripts/soak.sh --bin "$bin" --minutes "${SOAK_MINUTES:-1.5}" --datapath userspace ${SOAK_SEED:+--seed "$SOAK_SEED"} || soak=$?
+  bash scripts/soak.sh --bin "$bin" --minutes "${SOAK_MODEL_MINUTES:-0.5}" --datapath model ${SOAK_SEED:+--seed "$SOAK_SEED"} || soak=$?
 else
   echo "test.sh: soak skipped (needs root for network namespaces)"
 fi
