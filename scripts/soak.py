@@ -834,7 +834,12 @@ class Harness:
             sig = self.rng.choice([signal.SIGKILL, signal.SIGINT])
             self.current = "kill -%s valectl events" % sig.name
             sub["p"].send_signal(sig)
-            sub["p"].wait(timeout=10)
+            try:
+                sub["p"].wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                sub["p"].kill()
+                sub["p"].wait()
+                self.fail("invariant", "valectl events did not stop within 10 s of SIGINT")
             self.subscribers.remove(sub)
             return
         self.current = "valectl events --json (subscriber)"
@@ -1029,6 +1034,7 @@ class Harness:
             return
         drops = {k: after[k] - before[k] for k in after}
         counted = sum(drops.values())
+        self.trace("step %d: udp burst sent %d received %d counted drops %d" % (self.step, sent, received, counted))
         if sent != received + counted:
             self.fail("invariant", "UDP burst: sent %d, received %d, counted drops %d (%s)" % (sent, received, counted, drops))
 
@@ -1181,7 +1187,12 @@ def main():
         print("soak: interrupted at step %d" % h.step, flush=True)
         code = 130
     except Exception as e:  # the harness itself broke: count it, keep the log
-        h.fail("invariant", "harness error: %r" % e) if not isinstance(e, Failure) else None
+        import traceback
+        traceback.print_exc()
+        try:
+            h.fail("invariant", "harness error: %r" % e)
+        except Failure:
+            pass
     finally:
         try:
             h.stop_clients()
