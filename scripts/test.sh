@@ -18,7 +18,7 @@ set -e
 # Runs even when swift test failed, and never masks its status.
 soak=0
 if [[ $(id -u) == 0 ]]; then
-  bin=$(swift build --show-bin-path)
+  bin=$(swift build --show-bin-path) || bin=.build/debug
   bash scripts/soak.sh --bin "$bin" --minutes "${SOAK_MINUTES:-1.5}" --datapath userspace ${SOAK_SEED:+--seed "$SOAK_SEED"} || soak=$?
   bash scripts/soak.sh --bin "$bin" --minutes "${SOAK_MODEL_MINUTES:-0.5}" --datapath model ${SOAK_SEED:+--seed "$SOAK_SEED"} || soak=$?
 else
