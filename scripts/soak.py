@@ -115,6 +115,15 @@ class Harness:
         print("[soak %6.1fs step %d] %s" % (now() - self.t0, self.step, msg), flush=True)
 
     def fail(self, kind, detail):
+        if kind != "crash" and self.proc is not None and not self.expected_exit:
+            # A valed in the middle of crashing (printing its backtrace takes
+            # seconds) fails requests first: report the crash, not those.
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+            if self.check_crash():
+                return
         if kind == "crash":
             self.crashes += 1
         else:
