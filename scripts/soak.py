@@ -551,6 +551,7 @@ class Harness:
         self.ctl("reload", timeout=60)
         self.apply_reload_model(self.parse_config(self.good_config_text))
         self.counters.clear()
+        self.disturb()
         self.settle_long = True
 
     def check_counters(self, data):
@@ -568,7 +569,15 @@ class Harness:
                 self.fail("invariant", "counters of %s decreased without a restart: %s -> %s" % (k, old, v))
         self.counters = seen
 
+    def disturb(self, iface=None):
+        """Monitors of iface (all with None) may end with an error now: the
+        port was detached, re-created, flapped or reconfigured."""
+        for m in self.monitors:
+            if iface is None or m["port"].split(":", 1)[1] == iface:
+                m["disturbed"] = True
+
     def forget_counters(self, iface):
+        self.disturb(iface)
         for k in list(self.counters):
             if k.split(":", 1)[1] == iface:
                 del self.counters[k]
@@ -908,6 +917,7 @@ class Harness:
         if not dry:
             self.apply_apply_model(self.parse_config(text))
             self.counters.clear()
+            self.disturb()
 
     def op_reload(self, via_signal=False):
         bad = self.rng.random() < 0.35
@@ -926,6 +936,7 @@ class Harness:
         else:
             self.apply_reload_model(self.parse_config(text))
             self.counters.clear()
+            self.disturb()
 
     def op_sighup(self):
         self.op_reload(via_signal=True)
@@ -945,6 +956,7 @@ class Harness:
         self.expect(r, True)
         self.att, self.pports = {}, {}
         self.counters.clear()
+        self.disturb()
 
     def op_iface_recreate(self):
         if self.model:
