@@ -92,6 +92,7 @@ class Harness:
         self.rss_growth = 0
         self.settle_long = False
         self.namespaces = []
+        self.stats = {"monitors checked": 0, "monitors killed": 0, "udp bursts": 0, "valed starts": 0}
         # Resources. NICs are veth ends in the hub namespace (userspace) or
         # NICs of the kernel model. a/b carry the ping flood and iperf3, c/d
         # stay quiet (vale1) for the UDP accounting check, e* are churned.
@@ -196,6 +197,7 @@ class Harness:
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, env=env, start_new_session=True)
         log.close()
         self.incarnation += 1
+        self.stats["valed starts"] += 1
         self.counters.clear()
         self.settle_long = True
         deadline = now() + 30
@@ -691,8 +693,11 @@ class Harness:
             if not m["disturbed"]:
                 self.fail("invariant", "valectl monitor %s did not stop within 10 s of SIGINT" % m["port"])
         self.monitors.remove(m)
+        if interrupted:
+            self.stats["monitors killed"] += 1
         if interrupted or m["disturbed"] or self.model:
             return
+        self.stats["monitors checked"] += 1
         if rc != 0:
             self.fail("invariant", "valectl monitor %s -c %d exited %d: %s" % (m["port"], m["count"], rc, open(m["err"]).read()[-300:]))
             return
@@ -1055,6 +1060,7 @@ class Harness:
             return
         drops = {k: after[k] - before[k] for k in after}
         counted = sum(drops.values())
+        self.stats["udp bursts"] += 1
         self.trace("step %d: udp burst sent %d received %d counted drops %d" % (self.step, sent, received, counted))
         if sent != received + counted:
             self.fail("invariant", "UDP burst: sent %d, received %d, counted drops %d (%s)" % (sent, received, counted, drops))
@@ -1239,6 +1245,7 @@ def main():
             print("soak: seed=%d; valed log kept in %s" % (h.seed, h.keep), flush=True)
         for ns in h.namespaces:
             subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
+    print("soak: " + ", ".join("%s=%d" % kv for kv in h.stats.items()), flush=True)
     print("ops=%d, crashes=%d, invariant failures=%d, fd growth=%d, rss growth=%d KiB"
           % (h.ops, h.crashes, h.failures, h.fd_growth, h.rss_growth), flush=True)
     return 1 if h.crashes or h.failures else code
