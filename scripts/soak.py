@@ -26,13 +26,6 @@ import time
 
 # --- knobs -----------------------------------------------------------------
 
-# The userspace switch does not segment GSO super-frames nor finish offloaded
-# checksums (docs/userspace-datapath.md "Offloads"), so TCP between namespaces
-# fails while the namespace veth ends have tx/tso/gso on. Remove this
-# workaround (and --keep-veth-offloads) once vnet headers land on the
-# userspace datapath.
-VETH_OFFLOADS_OFF_DEFAULT = True
-
 SETTLE_SECONDS = 5.0           # list == desired must hold within this
 SETTLE_AFTER_RESTART = 15.0    # ... and this after a (re)start of valed
 STATUS_TIMEOUT = 1             # valectl status must answer within 1 s
@@ -299,7 +292,12 @@ class Harness:
         self.run(["ip", "-n", ns, "link", "set", "v", "up"], check=True)
         self.run(["ip", "-n", self.hub, "link", "set", n, "up"], check=True)
         if not self.a.keep_veth_offloads:
-            # Workaround, see VETH_OFFLOADS_OFF_DEFAULT.
+            # WORKAROUND (option --keep-veth-offloads turns it off): the
+            # userspace switch neither segments GSO super-frames nor finishes
+            # offloaded checksums yet (docs/userspace-datapath.md "Offloads"),
+            # so TCP (iperf3) between namespaces fails with the veth defaults.
+            # Remove this block and the option once vnet headers land on the
+            # userspace datapath.
             self.run(["ethtool", "-K", "v", "tx", "off", "tso", "off", "gso", "off"], ns=ns)
 
     def ensure_traffic(self):
@@ -1186,7 +1184,8 @@ def parse():
     p.add_argument("--workdir", required=True)
     p.add_argument("--keep-dir", required=True, help="where valed logs of failures are kept")
     p.add_argument("--keep-veth-offloads", action="store_true",
-                   help="do not turn tx/tso/gso off on the namespace veth ends (see VETH_OFFLOADS_OFF_DEFAULT)")
+                   help="do not turn tx/tso/gso off on the namespace veth ends (a workaround until vnet headers "
+                        "land on the userspace datapath; remove it then, see make_veth)")
     p.add_argument("--stop-on-failure", action="store_true")
     p.add_argument("--skip", default="", help="comma-separated operations never to choose, e.g. monitor,monitor_kill")
     a = p.parse_args()
