@@ -1013,6 +1013,54 @@ class Harness:
             if r.returncode == 1 and "permission" not in (r.stderr + r.stdout).lower() and "root" not in r.stderr:
                 self.fail("invariant", "refusal of an unprivileged mutation does not say why: %s" % r.stderr.strip())
 
+    def op_parallel(self):
+        """Several mutations at once on disjoint objects (2 to 4 churn NICs or
+        TAP ports): each one toggles (attach <-> detach, create <-> delete).
+        All must succeed and the result must be what each alone would give."""
+        pool = self.churn_nics + self.taps
+        chosen = self.rng.sample(pool, self.rng.randrange(2, 5))
+        jobs = []
+        for n in chosen:
+            cur = self.switch_of(n)
+            if n in self.taps:
+                if n in self.pports:
+                    args, effect = ["port", "delete", n], ("pdel", n, None)
+                else:
+                    s = self.rng.choice(["vale0", "vale2"])
+                    args, effect = ["port", "create", n, "--switch", s], ("pcreate", n, s)
+            elif cur:
+                args, effect = ["detach", "%s:%s" % (cur, n)], ("detach", n, cur)
+            else:
+                s = self.rng.choice(["vale0", "vale2"])
+                args, effect = ["attach", "%s:%s" % (s, n)], ("attach", n, s)
+            jobs.append((args, effect))
+        self.current = "parallel: " + " & ".join("valectl " + " ".join(a) for a, _ in jobs)
+        procs = [subprocess.Popen([self.a.valectl] + a + ["--socket", self.sock], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for a, _ in jobs]
+        for p, (args, (kind, n, sw)) in zip(procs, jobs):
+            try:
+                out, err = p.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                out, err = p.communicate()
+            r = subprocess.CompletedProcess(args, p.returncode, out, err)
+            self.trace("step %d: valectl %s -> %d %s" % (self.step, " ".join(args), r.returncode, (err or out).strip()[:200]))
+            self.expect(r, True, "parallel")
+            if r.returncode != 0:
+                continue
+            if kind == "pdel":
+                self.pports.pop(n, None)
+                for k in [k for k in self.att if k.split(":", 1)[1] == n]:
+                    del self.att[k]
+            elif kind == "pcreate":
+                self.pports[n] = "runtime"
+                self.att["%s:%s" % (sw, n)] = {"owner": "runtime", "host": False, "tap": True}
+            elif kind == "detach":
+                self.att.pop("%s:%s" % (sw, n), None)
+            else:
+                self.att["%s:%s" % (sw, n)] = {"owner": "runtime", "host": False, "tap": False}
+            self.forget_counters(n)
+
     def op_reads(self):
         choices = [["status"], ["list"], ["config", "show"], ["module", "status"]]
         if self.att:
@@ -1083,7 +1131,7 @@ class Harness:
         ("attach", 10), ("detach", 8), ("port_create", 5), ("port_delete", 3), ("vnet_hdr", 3), ("polling", 3),
         ("monitor", 8), ("monitor_kill", 4), ("events", 4), ("pipe", 4), ("apply", 4), ("reload", 4), ("sighup", 2),
         ("restart", 1), ("teardown", 1), ("iface_recreate", 3), ("flap", 4), ("unprivileged", 5), ("reads", 4),
-        ("udp_burst", 3),
+        ("udp_burst", 3), ("parallel", 4),
     ]
 
     def main(self):
