@@ -85,6 +85,7 @@ class Harness:
         self.rss_growth = 0
         self.settle_long = False
         self.namespaces = []
+        self.recent = []          # the last steps, for failure reports
         self.stats = {"monitors checked": 0, "monitors killed": 0, "udp bursts": 0, "valed starts": 0}
         # Resources. NICs are veth ends in the hub namespace (userspace) or
         # NICs of the kernel model. a/b carry the ping flood and iperf3, c/d
@@ -132,6 +133,8 @@ class Harness:
         except OSError:
             saved = "(no log)"
         print("SOAK %s: seed=%d step=%d command=%r: %s" % (kind.upper(), self.seed, self.step, self.current, detail), flush=True)
+        live = ["valectl monitor %s -c %d" % (m["port"], m["count"]) for m in self.monitors if m["p"].poll() is None]
+        print("  steps before: %s%s" % ("; ".join(self.recent[:-1]) or "-", ("; monitors running: " + ", ".join(live)) if live else ""), flush=True)
         print("  replay: scripts/soak.sh --datapath %s --seed %d --steps %d   (valed log kept in %s)"
               % (self.a.datapath, self.seed, self.step, saved), flush=True)
         if self.a.stop_on_failure:
@@ -1149,6 +1152,7 @@ class Harness:
             self.current = op
             getattr(self, "op_" + op)()
             self.trace("step %d done: %s" % (self.step, self.current))
+            self.recent = (self.recent + ["step %d: %s" % (self.step, self.current)])[-4:]
             self.ops += 1
             self.ensure_traffic()
             self.check_invariants()
