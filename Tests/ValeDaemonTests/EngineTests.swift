@@ -121,6 +121,31 @@ switches:
         #expect(try Store.load(dir.path + "/state") == stored)
     }
 
+    @Test func reloadKeepsAConfigPortThatARuntimeAttachmentStillUses() async throws {
+        // Found by scripts/soak.sh (seed 2, step 57): the file names port vm1,
+        // valectl attaches it, the file drops it, reload. Deleting vm1 left the
+        // runtime attachment "missing" forever (TAP deleted) or failed with EBUSY.
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let configPath = dir.path + "/valed.yaml"
+        try "ports:\n  - port: vm1\n".write(toFile: configPath, atomically: true, encoding: .utf8)
+        let dp = FakeDatapath(netdevs: ["eth1"])
+        let engine = try makeEngine(dp, dir: dir, config: configPath)
+        try await engine.start(config: ConfigParser.load(path: configPath))
+        _ = try await engine.attach(switchName: "vale0", interface: "vm1", hostStack: false)
+        _ = dp.takeCalls()
+        try "".write(toFile: configPath, atomically: true, encoding: .utf8)
+        let report = try await engine.reload()
+        #expect(report.failed.isEmpty)
+        #expect(!dp.takeCalls().contains("delete vm1"), "the attached port is not deleted")
+        let stored = try Store.load(dir.path + "/state")
+        #expect(stored.desired.persistentPorts["vm1"]?.owner == .runtime, "the port now belongs to the runtime change that uses it")
+        #expect(stored.desired.attachments["vale0:vm1"]?.owner == .runtime)
+        // Detaching and deleting it then works as for any runtime port.
+        _ = try await engine.detach(switchName: "vale0", interface: "vm1")
+        _ = try await engine.deletePort(name: "vm1")
+        #expect(dp.takeCalls().contains("delete vm1"))
+    }
+
     @Test func applyStopsAtFirstFailureAndStoreMatchesDatapath() async throws {
         let dir = try TemporaryDirectory(); defer { dir.remove() }
         let dp = FakeDatapath(netdevs: ["eth1", "eth2", "eth3"])

@@ -57,6 +57,17 @@ public struct DesiredState: Codable, Equatable, Sendable {
                                   tunnels: tunnels.filter { $0.value.owner != owner })
         for (k, v) in other.persistentPorts where result.persistentPorts[k] == nil { result.persistentPorts[k] = v }
         for (k, v) in other.tunnels where result.tunnels[k] == nil && result.persistentPorts[k] == nil { result.tunnels[k] = v }
+        // A port of `owner` that a kept attachment still uses stays, now owned
+        // like that attachment: deleting it would leave the attachment
+        // "missing" forever (a TAP on the userspace datapath) or fail with
+        // EBUSY on every reload (netmap), and the attachment would turn into a
+        // NIC attachment in `config show`. Found by scripts/soak.sh.
+        for attachment in result.attachments.values where result.persistentPorts[attachment.interface] == nil {
+            if var port = persistentPorts[attachment.interface] {
+                port.owner = attachment.owner
+                result.persistentPorts[attachment.interface] = port
+            }
+        }
         for (k, v) in other.attachments where result.attachment(ofInterface: v.interface) == nil { result.attachments[k] = v }
         return result
     }
