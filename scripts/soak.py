@@ -294,14 +294,8 @@ class Harness:
         self.run(["ip", "-n", ns, "addr", "add", self.ip[n] + "/16", "dev", "v"], check=True)
         self.run(["ip", "-n", ns, "link", "set", "v", "up"], check=True)
         self.run(["ip", "-n", self.hub, "link", "set", n, "up"], check=True)
-        if not self.a.keep_veth_offloads:
-            # WORKAROUND (option --keep-veth-offloads turns it off): the
-            # userspace switch neither segments GSO super-frames nor finishes
-            # offloaded checksums yet (docs/userspace-datapath.md "Offloads"),
-            # so TCP (iperf3) between namespaces fails with the veth defaults.
-            # Remove this block and the option once vnet headers land on the
-            # userspace datapath.
-            self.run(["ethtool", "-K", "v", "tx", "off", "tso", "off", "gso", "off"], ns=ns)
+        # The veth ends keep their default offloads (TX checksum, TSO, GSO):
+        # the userspace switch carries them with virtio-net headers (issue 11).
 
     def ensure_traffic(self):
         if self.model:
@@ -1235,9 +1229,6 @@ def parse():
     p.add_argument("--kernel-model-tool")
     p.add_argument("--workdir", required=True)
     p.add_argument("--keep-dir", required=True, help="where valed logs of failures are kept")
-    p.add_argument("--keep-veth-offloads", action="store_true",
-                   help="do not turn tx/tso/gso off on the namespace veth ends (a workaround until vnet headers "
-                        "land on the userspace datapath; remove it then, see make_veth)")
     p.add_argument("--stop-on-failure", action="store_true")
     p.add_argument("--skip", default="", help="comma-separated operations never to choose, e.g. monitor,monitor_kill")
     a = p.parse_args()

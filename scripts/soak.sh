@@ -5,7 +5,7 @@
 # state, and does not leak. See docs/soak.md.
 #
 #   scripts/soak.sh [--minutes N] [--seed S] [--steps N] [--datapath userspace|model]
-#                   [--bin DIR] [--keep-dir DIR] [--keep-veth-offloads] [--stop-on-failure] [--skip OP,...]
+#                   [--bin DIR] [--keep-dir DIR] [--stop-on-failure] [--skip OP,...]
 #
 # --bin DIR: where valed, valectl (and valed-model, vale-kernel-model for the
 # model datapath) are; default: the debug build products (.build/debug).
@@ -24,7 +24,7 @@ while (($#)); do
     --datapath) datapath="$2"; shift 2 ;;
     --bin) bin="$2"; shift 2 ;;
     --keep-dir) keep="$2"; shift 2 ;;
-    --keep-veth-offloads|--stop-on-failure) extra+=("$1"); shift ;;
+    --stop-on-failure) extra+=("$1"); shift ;;
     --skip) extra+=(--skip "$2"); shift 2 ;;
     -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "soak.sh: unknown argument $1" >&2; exit 2 ;;
