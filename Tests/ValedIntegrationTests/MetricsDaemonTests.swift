@@ -19,6 +19,14 @@ struct MetricsDaemonTests {
             .flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
     }
 
+    /// 10.99.0.1 on a veth inside the hub (this kernel may lack `dummy`).
+    func addSecondAddress(_ t: SwitchTopology) throws {
+        try t.hub.run(["ip", "link", "add", "sx0", "type", "veth", "peer", "name", "sx1"])
+        try t.hub.run(["ip", "addr", "add", "10.99.0.1/24", "dev", "sx0"])
+        try t.hub.run(["ip", "link", "set", "sx0", "up"])
+        try t.hub.run(["ip", "link", "set", "sx1", "up"])
+    }
+
     @Test func countersMoveWhileTrafficFlowsAndPromtoolAcceptsThePage() throws {
         let t = try SwitchTopology()
         try t.daemon.writeConfig("switches:\n  vale0:\n    ports:\n      - nic: \(t.ha)\n      - nic: \(t.hb)\n")
@@ -66,9 +74,7 @@ struct MetricsDaemonTests {
     @Test func strangersOnOtherAddressesCannotConnect() throws {
         let t = try SwitchTopology()
         // A second address of the hub, as a neighbour on a LAN would reach it.
-        try t.hub.run(["ip", "link", "add", "dum0", "type", "dummy"])
-        try t.hub.run(["ip", "addr", "add", "10.99.0.1/24", "dev", "dum0"])
-        try t.hub.run(["ip", "link", "set", "dum0", "up"])
+        try addSecondAddress(t)
         t.daemon.extraArguments += ["--metrics-address", Self.address]
         try t.daemon.start()
         #expect(try scrape(t).stdout.contains("\n200 "))
@@ -81,9 +87,7 @@ struct MetricsDaemonTests {
 
     @Test func aNonLoopbackAddressIsRefusedUnlessAllowed() throws {
         let t = try SwitchTopology()
-        try t.hub.run(["ip", "link", "add", "dum0", "type", "dummy"])
-        try t.hub.run(["ip", "addr", "add", "10.99.0.1/24", "dev", "dum0"])
-        try t.hub.run(["ip", "link", "set", "dum0", "up"])
+        try addSecondAddress(t)
         t.daemon.extraArguments += ["--metrics-address", "10.99.0.1:9464"]
         #expect(throws: (any Error).self) { try t.daemon.start() }
         #expect(t.daemon.log().contains("refusing to serve metrics on 10.99.0.1:9464: it is not a loopback address"), "\(t.daemon.log())")
