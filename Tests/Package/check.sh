@@ -28,7 +28,7 @@ deb="$(realpath "$deb")"
 
 if command -v lintian >/dev/null; then
     echo "check.sh: lintian (warnings explained in docs/packaging.md)"
-    lintian --no-tag-display-limit "$deb" || true
+    lintian --tag-display-limit 0 "$deb" 2>&1 | grep -v "root privileges" || true
 fi
 
 before="$(mktemp)"
@@ -54,6 +54,7 @@ rm -rf "$tmp"
 dpkg --purge valed >/dev/null || fail "dpkg --purge valed"
 left=()
 while read -r path; do
+    [[ "$path" == "/." ]] && continue
     [[ -e "$path" || -L "$path" ]] || continue
     # Directories shared with other packages (/usr/bin, /etc …) stay.
     if [[ -d "$path" ]] && grep -qxF "$path" "$before"; then continue; fi
