@@ -7,8 +7,8 @@
 #   scripts/build-deb.sh [--bin-dir DIR] [--out DIR]
 #
 # --bin-dir takes already built release binaries (skips `swift build`);
-# the .deb goes to --out (default: the repository root). Needs dpkg-dev,
-# fakeroot-free (ownership is set with --root-owner-group) and help2man.
+# the .deb goes to --out (default: the repository root). Needs dpkg-dev
+# and help2man; no fakeroot (dpkg-deb --root-owner-group sets ownership).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 bin_dir=""
