@@ -29,6 +29,18 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# promtool (Debian's `prometheus` package) checks the /metrics page. Installing
+# that package would start a Prometheus server through its init script, so
+# only promtool is taken out of the downloaded .deb (a static Go binary).
+if ! command -v promtool >/dev/null; then
+  echo "install-deps: installing promtool from Debian's prometheus package"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -qq prometheus 2>/dev/null && dpkg-deb -x prometheus_*.deb x) \
+    && install -m 0755 "$tmp/x/usr/bin/promtool" /usr/local/bin/promtool \
+    || echo "install-deps: promtool unavailable; the metrics format check will skip"
+  rm -rf "$tmp"
+fi
+
 # The Python `varlink` package: the off-the-shelf Varlink client the tests use
 # to show valed works without valectl.
 if ! python3 -c 'import varlink' 2>/dev/null; then

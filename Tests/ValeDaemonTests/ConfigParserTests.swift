@@ -64,7 +64,7 @@ private func problems(_ yaml: String) -> [String] {
 
     @Test func errorsCarryLineColumnAndReason() {
         #expect(problems("datapath: fast\n") == ["1:11: datapath must be one of auto, kernel, userspace, not 'fast'"])
-        #expect(problems("switchs: {}\n") == ["1:1: unknown key 'switchs' in the top level (expected datapath, module, nic, userspace, switches, ports, tunnels)"])
+        #expect(problems("switchs: {}\n") == ["1:1: unknown key 'switchs' in the top level (expected datapath, module, nic, userspace, metrics, switches, ports, tunnels)"])
         #expect(problems("switches:\n  bridge0:\n    ports:\n      - nic: eth0\n") == ["2:3: switch 'bridge0': a switch name must start with 'vale' (e.g. vale0)"])
         #expect(problems("switches:\n  vale0123456789012:\n    ports:\n      - nic: eth0\n")
                     == ["2:3: switch 'vale0123456789012': a switch name has at most 15 characters including 'vale' (17 given)"])

@@ -92,13 +92,14 @@ public struct ConfigParser {
         var config = ValedConfig()
         guard let root else { return config }   // an empty file is a valid, empty config
         guard let top = reader.mapping(root, "the configuration") else { throw ConfigError(issues: reader.issues) }
-        reader.allowOnly(top, ["datapath", "module", "nic", "userspace", "switches", "ports", "tunnels"], in: "the top level")
+        reader.allowOnly(top, ["datapath", "module", "nic", "userspace", "metrics", "switches", "ports", "tunnels"], in: "the top level")
         if let node = top["datapath"] {
             if let value = reader.enumeration(node, DatapathChoice.self, "datapath") { config.datapath = value }
         }
         if let node = top["module"] { config.module = parseModule(node, &reader) }
         if let node = top["nic"] { config.nicDefaults = parseNICSettings(node, &reader, context: "nic").merged(over: .defaults) }
         if let node = top["userspace"] { config.userspace = parseUserspace(node, &reader) }
+        if let node = top["metrics"] { config.metrics = parseMetrics(node, &reader) }
         if let node = top["ports"], let items = reader.sequence(node, "ports") {
             for item in items { parsePersistentPort(item, switchName: nil, into: &config.desired, &reader) }
         }
@@ -150,6 +151,18 @@ public struct ConfigParser {
         reader.allowOnly(map, ["mac-table-size", "mac-aging"], in: "userspace")
         if let n = map["mac-table-size"], let v = reader.integer(n, "userspace.mac-table-size", 16...1_048_576) { result.macTableSize = v }
         if let n = map["mac-aging"], let v = reader.integer(n, "userspace.mac-aging", 1...86_400) { result.macAgingSeconds = v }
+        return result
+    }
+
+    private func parseMetrics(_ node: Node, _ reader: inout Reader) -> MetricsConfig {
+        var result = MetricsConfig()
+        guard let map = reader.mapping(node, "metrics") else { return result }
+        reader.allowOnly(map, ["address", "allow-remote"], in: "metrics")
+        if let n = map["address"], let v = reader.string(n, "metrics.address") {
+            do { _ = try MetricsAddress(parsing: v) } catch { reader.report(n, "metrics.address: \(error)") }
+            result.address = v
+        }
+        if let n = map["allow-remote"], let v = reader.bool(n, "metrics.allow-remote") { result.allowRemote = v }
         return result
     }
 

@@ -6,6 +6,8 @@ public struct ValedConfig: Equatable, Sendable {
     /// Defaults for every NIC valed attaches; ports may override them.
     public var nicDefaults = NICSettings.defaults
     public var userspace = UserspaceConfig()
+    /// The Prometheus endpoint (`metrics:`); off unless an address is given.
+    public var metrics = MetricsConfig()
     /// Switches, attachments and persistent ports the file names (owner: config).
     public var desired = DesiredState()
 
@@ -46,4 +48,17 @@ public struct UserspaceConfig: Equatable, Sendable {
     public var macAgingSeconds = 300
 
     public init() {}
+}
+
+/// `metrics:` — where valed serves /metrics (docs/config.md).
+public struct MetricsConfig: Equatable, Sendable {
+    /// `host:port`; nil: no metrics endpoint.
+    public var address: String?
+    /// Serve on a non-loopback address (refused otherwise).
+    public var allowRemote = false
+
+    public init(address: String? = nil, allowRemote: Bool = false) {
+        self.address = address
+        self.allowRemote = allowRemote
+    }
 }

@@ -51,6 +51,7 @@ public struct Daemon: Sendable {
         do { config = try ConfigParser.load(path: options.config) } catch let error as ConfigError {
             throw DaemonError("\(error)")
         }
+        let metricsAddress = try Self.metricsAddress(options: options, config: config.metrics)
         let modules = ModuleService(config: config.module)
         let choice = options.datapath ?? config.datapath
         if choice != .userspace {
@@ -116,13 +117,21 @@ public struct Daemon: Sendable {
                                                       privilegedGroup: .named(options.controlGroup)),
             handler: handler, logger: Logger(label: "valed.control"))
         try await server.start()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
+        if let metricsAddress {
+            let collector = MetricsCollector(engine: engine, modules: modules, nics: links,
+                                             switchHost: (datapath as? UserspaceDatapath)?.switchHost)
+            let metrics = MetricsServer(address: metricsAddress, collector: collector)
+            try await metrics.start()
+            services.append(.init(service: metrics))
+        }
         _ = try? notifier.ready(status: Self.statusLine(await engine.status()))
         logger.info("listening on \(server.socketPath ?? "the socket passed by systemd")")
 
         let supervisor = EngineSupervisor(engine: engine, notifier: notifier, logger: logger,
                                           reloadSignals: reloadSignals, wedgeSignals: wedgeSignals)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: server), .init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup)],
+            services: services + [.init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup)],
             logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
@@ -151,6 +160,17 @@ public struct Daemon: Sendable {
             return .boundSocket(socket.fileDescriptor)
         }
         return .path(socketPath)
+    }
+
+    /// `--metrics-address` over `metrics: address:`; nil when neither is
+    /// given. A non-loopback address is refused unless allowed.
+    static func metricsAddress(options: DaemonOptions, config: MetricsConfig) throws -> MetricsAddress? {
+        guard let text = options.metricsAddress ?? config.address else { return nil }
+        do {
+            return try MetricsAddress(parsing: text).checked(allowRemote: options.metricsAllowRemote || config.allowRemote)
+        } catch {
+            throw DaemonError("metrics: \(error)")
+        }
     }
 
     static func statusLine(_ s: EngineStatus) -> String {

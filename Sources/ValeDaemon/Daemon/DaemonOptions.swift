@@ -28,6 +28,15 @@ public struct DaemonOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("control-group"), help: ArgumentHelp("Group whose members may change state (besides root).", valueName: "group"))
     public var controlGroup: String = "valed"
 
+    @Option(name: .customLong("metrics-address"), help: ArgumentHelp("""
+        Serve Prometheus metrics at http://ADDRESS/metrics (e.g. 127.0.0.1:9464). \
+        Off by default; overrides `metrics: address:` in the configuration.
+        """, valueName: "ip:port"))
+    public var metricsAddress: String?
+
+    @Flag(name: .customLong("metrics-allow-remote"), help: "Allow a metrics address that is not loopback (127.0.0.0/8, ::1).")
+    public var metricsAllowRemote = false
+
     /// Test-only fault switch: SIGUSR1 wedges the engine (it stops answering),
     /// so tests can prove that the systemd watchdog restarts a stuck valed.
     @Flag(name: .customLong("test-wedge-on-sigusr1"), help: .private)

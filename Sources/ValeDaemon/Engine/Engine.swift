@@ -35,7 +35,15 @@ public actor Engine {
     /// Attachments the kernel lists under their bare netdev name (the rename
     /// trap, NETMAP-API.md 7.11): present, but beyond detach and delete.
     var renamedByKernel: Set<String> = []
-    public private(set) var lastReport: ReconcileReport?
+    public private(set) var lastReport: ReconcileReport? {
+        didSet {
+            guard let lastReport else { return }
+            reconcileTotals.reconciles += 1
+            reconcileTotals.failedSteps += lastReport.failed.count
+        }
+    }
+    /// Reconciles and failed steps since valed started (metrics).
+    public private(set) var reconcileTotals = ReconcileTotals()
     /// Why the datapath is gone (netmap unloaded under valed's feet), or nil.
     var datapathDown: String?
     /// Extra facts for `valectl status` (module state), set by the daemon.

@@ -33,3 +33,11 @@ public struct ReconcileReport: Sendable, Equatable {
             && a.skipped == b.skipped && a.adopted == b.adopted && a.missing == b.missing
     }
 }
+
+/// Counts over every reconcile since valed started, for the metrics endpoint.
+public struct ReconcileTotals: Sendable, Equatable {
+    public var reconciles = 0
+    /// Steps that failed, summed over all reconciles.
+    public var failedSteps = 0
+    public init() {}
+}

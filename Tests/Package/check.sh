@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Builds the Debian package (unless given one), installs it with apt-get,
+# runs valed and valectl, purges it and checks that nothing it installed or
+# created is left behind. Needs root and dpkg; skips with a reason otherwise.
+# Not part of scripts/test.sh: the release build takes minutes.
+#
+#   Tests/Package/check.sh [path/to/valed_*.deb]
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+skip() { echo "SKIP Tests/Package/check.sh: $*"; exit 0; }
+fail() { echo "FAIL Tests/Package/check.sh: $*" >&2; exit 1; }
+command -v dpkg >/dev/null && command -v apt-get >/dev/null || skip "dpkg and apt-get are unavailable (not Debian)"
+[[ "$(id -u)" == 0 ]] || skip "installing a package needs root"
+if dpkg-query -W -f='${Status}' valed 2>/dev/null | grep -q "installed"; then
+    skip "a valed package is installed already; this check would remove it"
+fi
+
+deb="${1:-}"
+if [[ -z "$deb" ]]; then
+    out="$(mktemp -d)"
+    trap 'rm -rf "$out"' EXIT
+    start=$(date +%s)
+    bash "$repo/scripts/build-deb.sh" --out "$out"
+    echo "check.sh: built in $(( $(date +%s) - start )) s"
+    deb="$(ls "$out"/valed_*.deb)"
+fi
+deb="$(realpath "$deb")"
+
+if command -v lintian >/dev/null; then
+    echo "check.sh: lintian (warnings explained in docs/packaging.md)"
+    lintian --tag-display-limit 0 "$deb" 2>&1 | grep -v "root privileges" || true
+fi
+
+before="$(mktemp)"
+find /etc /lib /usr /var/lib /run -xdev 2>/dev/null | sort > "$before"
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" >/dev/null || fail "apt-get install $deb"
+dpkg -L valed | sort > "$before.list"
+
+valed --version | grep -q . || fail "valed --version printed nothing"
+valectl --help | grep -q "USAGE" || fail "valectl --help"
+man -w valed >/dev/null 2>&1 || [[ -f /usr/share/man/man8/valed.8.gz ]] || fail "no man page for valed"
+getent group valed >/dev/null || fail "systemd-sysusers did not create the group valed"
+[[ -d /var/lib/valed ]] || fail "systemd-tmpfiles did not create /var/lib/valed"
+[[ -L /etc/systemd/system/sockets.target.wants/valed.socket ]] || fail "valed.socket is not enabled"
+# valed runs from the package (userspace datapath, a private socket), and valectl talks to it.
+tmp="$(mktemp -d)"
+valed --datapath userspace --socket "$tmp/valed.sock" --state-dir /var/lib/valed --control-group root >"$tmp/log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do [[ -S "$tmp/valed.sock" ]] && break; sleep 0.1; done
+VALED_SOCKET="$tmp/valed.sock" valectl status | tee "$tmp/status" | grep -q "datapath" || { cat "$tmp/log"; fail "valectl status"; }
+kill "$pid"; wait "$pid" || true
+rm -rf "$tmp"
+
+dpkg --purge valed >/dev/null || fail "dpkg --purge valed"
+left=()
+while read -r path; do
+    [[ "$path" == "/." ]] && continue
+    [[ -e "$path" || -L "$path" ]] || continue
+    # Directories shared with other packages (/usr/bin, /etc …) stay.
+    if [[ -d "$path" ]] && grep -qxF "$path" "$before"; then continue; fi
+    if [[ -d "$path" ]] && dpkg -S "$path" >/dev/null 2>&1; then continue; fi
+    left+=("$path")
+done < "$before.list"
+for path in /var/lib/valed /etc/valed /run/valed /etc/systemd/system/sockets.target.wants/valed.socket \
+            /var/lib/systemd/deb-systemd-helper-enabled/valed.socket.dsh-also; do
+    [[ -e "$path" || -L "$path" ]] && left+=("$path")
+done
+# Anything new under the watched trees that no package owns.
+find /etc /lib /usr /var/lib /run -xdev 2>/dev/null | sort | comm -13 "$before" - | grep -i valed && left+=("(new files above)")
+rm -f "$before" "$before.list"
+((${#left[@]} == 0)) || fail "left behind after purge: ${left[*]}"
+echo "PASS Tests/Package/check.sh: installed, ran, purged; nothing left behind"
