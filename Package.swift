@@ -80,6 +80,11 @@ let package = Package(
 
         // Runs a userspace switch over given interfaces for Benchmarks/userspace/run.sh.
         .executableTarget(name: "ValeSwitchBench", dependencies: ["ValeSwitch"], path: "Benchmarks/userspace/ValeSwitchBench"),
+        // Per-frame cost (ns, allocations) of vale-pktgen's loops against the simulated ring kernel (issue 15).
+        .executableTarget(name: "vale-pktgen-bench", dependencies: ["NetmapKit", "NetmapKitTesting", "CMallocCounter"],
+                          path: "Benchmarks/pktgen/PktgenBench"),
+        // Counting malloc/calloc/realloc/aligned allocations for vale-pktgen-bench.
+        .target(name: "CMallocCounter", path: "Benchmarks/pktgen/CMallocCounter"),
         // `vale-pktgen`: packet generator/receiver for one netmap port (benchmarks).
         .executableTarget(name: "vale-pktgen", dependencies: [
             "NetmapKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -163,8 +163,76 @@ public struct NetmapRing {
         return frame
     }
 
+    /// The ring's raw pointers for the per-slot loops of the traffic
+    /// generator and receiver, checked once here so those loops need no
+    /// per-slot check on the ring itself.
+    func rawView() throws -> RawRingView {
+        let bufferStart = offset + Int(base.load(fromByteOffset: Layout.bufferOffset, as: Int64.self))
+        let size = bufferSize
+        guard size > 0, bufferStart >= 0, bufferStart <= port.regionSize else {
+            throw NetmapError(kind: .mapping, request: nil, portName: port.name, errno: nil,
+                              detail: "the buffers of ring \(ringID) lie outside the region")
+        }
+        let limit = min((port.regionSize - bufferStart) / size, Int(UInt32.max))
+        return RawRingView(ring: base, slots: base + Layout.slots, buffers: port.mappedBase() + bufferStart,
+                           bufferSize: size, bufferLimit: UInt32(limit), slotCount: slotCount)
+    }
+
     func slotAddress(_ index: Int) -> UnsafeMutableRawPointer {
         precondition(index >= 0 && index < slotCount, "slot \(index) outside 0..<\(slotCount)")
         return base + Layout.slots + index * Layout.slotSize
+    }
+}
+
+/// One ring as raw pointers, for loops that touch every slot (the traffic
+/// generator and receiver). Valid while the port is open. Indices read from
+/// shared memory are checked where they are used: `tail` once per sync, a
+/// slot's buffer index only when its buffer is touched.
+struct RawRingView {
+    /// `struct netmap_ring`.
+    let ring: UnsafeMutableRawPointer
+    /// `slot[0]`.
+    let slots: UnsafeMutableRawPointer
+    /// Buffer 0 of the ring's pool (`ring + buf_ofs`).
+    let buffers: UnsafeMutableRawPointer
+    /// `nr_buf_size`.
+    let bufferSize: Int
+    /// First buffer index past the mapped region.
+    let bufferLimit: UInt32
+    /// `num_slots`.
+    let slotCount: Int
+
+    /// `head`.
+    var head: Int { Int(ring.load(fromByteOffset: NetmapRing.Layout.head, as: UInt32.self)) }
+
+    /// `tail`, or nil when the kernel's value lies outside the ring.
+    var tail: Int? {
+        let tail = Int(ring.load(fromByteOffset: NetmapRing.Layout.tail, as: UInt32.self))
+        return tail < slotCount ? tail : nil
+    }
+
+    /// Slots in `[head, tail)`.
+    func available(head: Int, tail: Int) -> Int { tail >= head ? tail - head : tail + slotCount - head }
+
+    /// Gives `[head, index)` to the kernel: `head` and `cur` move once per sync, not per slot.
+    func release(upTo index: Int) {
+        ring.storeBytes(of: UInt32(index), toByteOffset: NetmapRing.Layout.head, as: UInt32.self)
+        ring.storeBytes(of: UInt32(index), toByteOffset: NetmapRing.Layout.cur, as: UInt32.self)
+    }
+
+    /// Slot `index` (in range by construction of the loops).
+    @inline(__always) func slot(_ index: Int) -> UnsafeMutableRawPointer { slots + index &* NetmapRing.Layout.slotSize }
+
+    /// `buf_idx` of a slot.
+    @inline(__always) static func bufferIndex(_ slot: UnsafeMutableRawPointer) -> UInt32 { slot.load(as: UInt32.self) }
+
+    /// `len` of a slot.
+    @inline(__always) static func length(_ slot: UnsafeMutableRawPointer) -> Int {
+        Int(slot.load(fromByteOffset: NetmapRing.Layout.slotLength, as: UInt16.self))
+    }
+
+    /// The buffer `bufferIndex`, or nil when it is reserved (0, 1) or outside the region.
+    @inline(__always) func buffer(_ bufferIndex: UInt32) -> UnsafeMutableRawPointer? {
+        bufferIndex >= 2 && bufferIndex < bufferLimit ? buffers + Int(bufferIndex) &* bufferSize : nil
     }
 }

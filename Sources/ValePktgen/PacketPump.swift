@@ -16,24 +16,26 @@ struct PumpStatistics: Sendable, Equatable {
 /// or until told to stop, like pkt-gen.
 struct PacketPump {
     let port: NetmapPort
-    /// Slots filled per sync at most.
-    var batch: Int = 512
+    /// Slots filled per sync at most; nil fills every free slot, as pkt-gen does.
+    var batch: Int? = nil
     /// poll(2) timeout; also how often `shouldStop` is consulted.
     var pollTimeoutMilliseconds: Int32 = 100
 
     /// Sends `count` copies of `frame` (forever when nil) until `shouldStop`.
     func transmit(_ frame: [UInt8], count: Int?, shouldStop: () -> Bool = { false }) throws -> PumpStatistics {
-        let generator = NetmapTrafficGenerator(port: port, burst: batch, pollTimeout: pollTimeoutMilliseconds)
+        let generator = NetmapTrafficGenerator(port: port, burst: batch ?? .max, pollTimeout: pollTimeoutMilliseconds)
         let report = try pumping { try generator.send(template: frame, count: count, shouldStop: shouldStop) }
         return PumpStatistics(packets: report.frames, bytes: report.bytes, syncs: report.syncs, waits: report.waits)
     }
 
     /// Receives until `count` frames arrived (forever when nil) or `shouldStop`.
-    /// `inspect` sees each frame's bytes (tests; nil in the fast path).
+    /// `inspect` sees each frame's bytes (tests; nil in the fast path, which
+    /// reads only each slot's `len`, like pkt-gen -f rx).
     func receive(count: Int?, shouldStop: () -> Bool = { false }, inspect: (([UInt8]) -> Void)? = nil) throws -> PumpStatistics {
         let receiver = NetmapTrafficReceiver(port: port, pollTimeout: pollTimeoutMilliseconds)
+        let copying: ((UnsafeRawBufferPointer) -> Void)? = inspect.map { inspect in { frame in inspect(Array(frame)) } }
         let report = try pumping {
-            try receiver.receive(count: count, giveUpOnTimeout: false, shouldStop: shouldStop) { frame in inspect?(Array(frame)) }
+            try receiver.receive(count: count, giveUpOnTimeout: false, checkSequence: false, shouldStop: shouldStop, inspect: copying)
         }
         return PumpStatistics(packets: report.frames, bytes: report.bytes, syncs: report.syncs, waits: report.timeouts)
     }

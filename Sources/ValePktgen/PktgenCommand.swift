@@ -15,8 +15,9 @@ struct PktgenCommand: ParsableCommand {
         abstract: "Send or receive frames on one netmap port (like pkt-gen -f tx / -f rx).",
         discussion: """
             Opens the port with NetmapKit (open /dev/netmap, REGISTER, mmap), then either \
-            fills every bound TX ring with copies of one UDP/IPv4 frame and txsyncs in \
-            batches, or polls, rxsyncs and releases every received slot. Prints packets, \
+            fills every free slot of every bound TX ring with one UDP/IPv4 frame (written \
+            into each buffer once) and txsyncs once per round, or polls and releases every \
+            received slot at once. Prints packets, \
             bytes, the rate and how many syncs and waits the run needed. Ctrl-C stops.
 
             Examples:
@@ -44,8 +45,8 @@ struct PktgenCommand: ParsableCommand {
     @Option(name: [.customShort("l"), .customLong("length")], help: "Frame length in bytes without FCS (minimum 60).")
     var length: Int = 60
 
-    @Option(name: [.customShort("b"), .customLong("batch")], help: "Slots per sync at most.")
-    var batch: Int = 512
+    @Option(name: [.customShort("b"), .customLong("batch")], help: "Slots per sync at most (default: every free slot of every ring, like pkt-gen).")
+    var batch: Int?
 
     @Option(name: [.customShort("d"), .customLong("duration")], help: "Stop after this many seconds.")
     var duration: Double?
@@ -59,7 +60,7 @@ struct PktgenCommand: ParsableCommand {
         if (interface == nil) == (descriptor == nil) { throw ValidationError("give either -i PORTSPEC or --fd N") }
         if let count, count < 1 { throw ValidationError("--count must be 1 or more") }
         if !(FrameTemplate.minimumLength...65535).contains(length) { throw ValidationError("--length must be between 60 and 65535") }
-        if batch < 1 { throw ValidationError("--batch must be 1 or more") }
+        if let batch, batch < 1 { throw ValidationError("--batch must be 1 or more") }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
         for (name, text, ok) in [("--src-mac", sourceMAC, FrameTemplate.mac(sourceMAC) != nil),
                                  ("--dst-mac", destinationMAC, FrameTemplate.mac(destinationMAC) != nil),

@@ -37,9 +37,14 @@ public final class SimulatedRingKernel: NetmapSystemCalls {
         var interfaceOffset = 256
         var ringOffsets: [Int] = []  // absolute, per table entry (tx, hostTX, rx, hostRX)
         var bound: Set<Int> = []
+        var boundTX: [Int] = []  // sorted once at REGISTER: txsync must not allocate
+        var boundRX: [Int] = []
         var hwcur: [Int: Int] = [:]
         var pendingRX: [[UInt8]] = []
         var transmitted: [[UInt8]] = []
+        var recordsTransmitted = true
+        var transmittedCount = 0, transmittedBytes = 0
+        var endlessFrame: [UInt8]? = nil
         var registered = false
         var mapped = false
     }
@@ -63,8 +68,23 @@ public final class SimulatedRingKernel: NetmapSystemCalls {
     /// Queues frames the "wire" delivers on the next `NIOCRXSYNC` (to RX ring 0).
     public func deliver(_ frames: [[UInt8]]) { state.withLock { $0.value.pendingRX += frames } }
 
-    /// Frames taken from TX rings by `NIOCTXSYNC`, in order.
+    /// Frames taken from TX rings by `NIOCTXSYNC`, in order (empty after
+    /// ``discardTransmittedFrames()``).
     public var transmitted: [[UInt8]] { state.withLock { $0.value.transmitted } }
+
+    /// Frames and bytes taken from TX rings so far, kept or not.
+    public var transmittedTotals: (frames: Int, bytes: Int) {
+        state.withLock { ($0.value.transmittedCount, $0.value.transmittedBytes) }
+    }
+
+    /// From now on `NIOCTXSYNC` only counts the frames it takes (no copy, no
+    /// allocation), so a benchmark measures user space, not this model.
+    public func discardTransmittedFrames() { state.withLock { $0.value.recordsTransmitted = false } }
+
+    /// From now on every `NIOCRXSYNC` fills all free slots of RX ring 0 with
+    /// `frame` (copied into each buffer, as a VALE port copies): a wire that
+    /// never runs dry, without allocating, for benchmarks.
+    public func deliverContinuously(_ frame: [UInt8]) { state.withLock { $0.value.endlessFrame = frame } }
 
     /// Writes `bufferIndex` into a slot of ring `tableIndex` (tx, host tx, rx,
     /// host rx order), as a faulty peer could: for tests of bounds checks.
@@ -132,10 +152,19 @@ public final class SimulatedRingKernel: NetmapSystemCalls {
         state.withLock { $0.value.mapped = false }
     }
 
-    /// Plays the data-path kernel (see the type's description).
+    /// Plays the data-path kernel (see the type's description). Like
+    /// netmap's poll, POLLOUT runs txsync and POLLIN runs rxsync first
+    /// (NETMAP-API.md 1.3, step 5), so poll alone is enough to move frames.
     public func poll(_ descriptors: UnsafeMutableBufferPointer<pollfd>, timeout: Int32) throws(Errno) -> Int {
-        let readable = state.withLock { s in
-            !s.value.pendingRX.isEmpty || s.value.bound.contains { index in
+        var requested: Int16 = 0
+        for i in descriptors.indices { requested |= descriptors[i].events }
+        let wants = requested
+        let readable = try state.withLock { (s: inout SendableState) throws(Errno) -> Bool in
+            if s.value.registered {
+                if wants & Int16(POLLOUT) != 0 { try txsync(&s.value) }
+                if wants & Int16(POLLIN) != 0 { try rxsync(&s.value) }
+            }
+            return !s.value.pendingRX.isEmpty || s.value.bound.contains { index in
                 let ring = s.value.region! + s.value.ringOffsets[index]
                 let dir = ring.load(fromByteOffset: Self.ring.direction, as: UInt16.self)
                 return dir == 1 && ring.load(fromByteOffset: Self.ring.head, as: UInt32.self) != ring.load(fromByteOffset: Self.ring.tail, as: UInt32.self)
@@ -220,6 +249,8 @@ public final class SimulatedRingKernel: NetmapSystemCalls {
             s.value.regionSize = size
             s.value.ringOffsets = offsets
             s.value.bound = bound
+            s.value.boundTX = bound.sorted().filter { $0 < g.txRings + g.hostTXRings }
+            s.value.boundRX = bound.sorted().filter { $0 >= g.txRings + g.hostTXRings }
             s.value.registered = true
             var reg = body.load(as: nmreq_register.self)
             reg.nr_offset = UInt64(s.value.interfaceOffset)
@@ -244,15 +275,18 @@ public final class SimulatedRingKernel: NetmapSystemCalls {
     private func txsync(_ s: inout State) throws(Errno) {
         guard s.registered, let region = s.region else { throw .noSuchDeviceOrAddress }
         let n = geometry.slots
-        for index in s.bound.sorted() where index < geometry.txRings + geometry.hostTXRings {
+        for index in s.boundTX {
             let ring = region + s.ringOffsets[index]
             let head = Int(ring.load(fromByteOffset: Self.ring.head, as: UInt32.self))
             var cur = s.hwcur[index] ?? 0
             while cur != head {
                 let slot = ring + Self.ring.slots + cur * MemoryLayout<netmap_slot>.size
                 let length = Int(slot.load(fromByteOffset: 4, as: UInt16.self))
-                let bytes = UnsafeRawBufferPointer(start: buffer(ring, slot: cur), count: length)
-                s.transmitted.append(Array(bytes))
+                s.transmittedCount += 1
+                s.transmittedBytes += length
+                if s.recordsTransmitted {
+                    s.transmitted.append(Array(UnsafeRawBufferPointer(start: buffer(ring, slot: cur), count: length)))
+                }
                 cur = (cur + 1) % n
             }
             s.hwcur[index] = head
@@ -269,6 +303,16 @@ public final class SimulatedRingKernel: NetmapSystemCalls {
         let ring = region + s.ringOffsets[firstRX]
         let head = Int(ring.load(fromByteOffset: Self.ring.head, as: UInt32.self))
         var tail = Int(ring.load(fromByteOffset: Self.ring.tail, as: UInt32.self))
+        if let frame = s.endlessFrame {
+            frame.withUnsafeBytes { bytes in
+                while (tail + 1) % n != head {
+                    buffer(ring, slot: tail).copyMemory(from: bytes.baseAddress!, byteCount: min(bytes.count, geometry.bufferSize))
+                    let slot = ring + Self.ring.slots + tail * MemoryLayout<netmap_slot>.size
+                    slot.storeBytes(of: UInt16(bytes.count), toByteOffset: 4, as: UInt16.self)
+                    tail = (tail + 1) % n
+                }
+            }
+        }
         while !s.pendingRX.isEmpty && (tail + 1) % n != head {
             let frame = s.pendingRX.removeFirst()
             let target = buffer(ring, slot: tail)

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NetmapKit
 import NetmapKitTesting
 import Testing
@@ -53,5 +56,74 @@ import Testing
         #expect(port.txRing(0) == nil && port.txRing(2) != nil)
         #expect(try NetmapTrafficGenerator(port: port).send(count: 3).frames == 3)
         #expect(kernel.transmitted.count == 3)
+    }
+
+    // Issue 15 item 10: the loops work like pkt-gen's.
+
+    @Test func eachSyncCarriesEveryFreeSlotOfEveryRing() throws {
+        var geometry = SimulatedRingKernel.Geometry()
+        geometry.slots = 8
+        let kernel = SimulatedRingKernel(geometry: geometry)
+        let port = try NetmapPort("sim0", systemCalls: kernel)
+        let report = try NetmapTrafficGenerator(port: port).send(count: 100)
+        // Two TX rings of 8 slots, one always kept empty: 14 frames per NIOCTXSYNC.
+        #expect(report.frames == 100 && report.syncs == (100 + 13) / 14)
+        #expect(Set(kernel.transmitted.compactMap { UDPTestFrame.sequence(of: $0) }) == Set(0..<100))
+    }
+
+    @Test func aSlotWhoseBufferWasSwappedGetsTheFrameAgain() throws {
+        // A pipe swaps buffers between its ends: the generator must not trust
+        // a buffer it has not written, yet writes each buffer only once.
+        var geometry = SimulatedRingKernel.Geometry()
+        geometry.slots = 8
+        geometry.txRings = 1
+        let kernel = SimulatedRingKernel(geometry: geometry)
+        let port = try NetmapPort("sim0", systemCalls: kernel)
+        let template = UDPTestFrame(length: 64).bytes(sequence: 0xDEAD_BEEF)
+        var rounds = 0
+        let report = try NetmapTrafficGenerator(port: port).send(template: template, count: 40) {
+            rounds += 1
+            if rounds == 2 {
+                // A buffer of the RX ring (zeros) moves into TX slot 3.
+                kernel.overwriteBufferIndex(ring: 0, slot: 3, with: UInt32(2 + 2 * 8 + 3))
+            }
+            return false
+        }
+        #expect(report.frames == 40)
+        #expect(kernel.transmitted.count == 40)
+        #expect(kernel.transmitted.allSatisfy { $0 == template }, "no frame left the swapped-in buffer's zeros on the wire")
+    }
+
+    @Test func aTXBufferOutsideTheRegionIsRefusedBeforeItIsWritten() throws {
+        var geometry = SimulatedRingKernel.Geometry()
+        geometry.txRings = 1
+        let kernel = SimulatedRingKernel(geometry: geometry)
+        let port = try NetmapPort("sim0", systemCalls: kernel)
+        kernel.overwriteBufferIndex(ring: 0, slot: 2, with: 1_000_000)
+        #expect(throws: NetmapError.self) { _ = try NetmapTrafficGenerator(port: port).send(count: 5) }
+    }
+
+    @Test func theReceiverReleasesEverySlotAtOnceAndReadsPayloadOnlyWhenAsked() throws {
+        var geometry = SimulatedRingKernel.Geometry()
+        geometry.slots = 8
+        let kernel = SimulatedRingKernel(geometry: geometry)
+        let port = try NetmapPort("sim0", systemCalls: kernel)
+        kernel.deliver((0..<5).map { UDPTestFrame().bytes(sequence: UInt32($0)) })
+        // poll(POLLIN) alone syncs the ring: 5 frames in slots 0..<5.
+        _ = try port.poll(events: Int16(POLLIN), timeout: 0)
+        let ring = try #require(port.rxRing(0))
+        #expect(ring.available == 5)
+        // A payload the receiver must not touch on the fast path: a buffer outside the region.
+        kernel.overwriteBufferIndex(ring: 3, slot: 1, with: 1_000_000)
+        let fast = try NetmapTrafficReceiver(port: port, pollTimeout: 0).receive(count: 5, giveUpOnTimeout: true, checkSequence: false)
+        #expect(fast.frames == 5 && fast.bytes == 300 && fast.syncs == 1)
+        #expect(ring.head == 5 && ring.cur == 5 && ring.available == 0)
+
+        kernel.deliver([UDPTestFrame().bytes(sequence: 9)])
+        _ = try port.poll(events: Int16(POLLIN), timeout: 0)
+        kernel.overwriteBufferIndex(ring: 3, slot: 5, with: 1_000_000)
+        #expect(throws: NetmapError.self, "reading the sequence number checks the buffer") {
+            _ = try NetmapTrafficReceiver(port: port, pollTimeout: 0).receive(count: 1)
+        }
     }
 }
