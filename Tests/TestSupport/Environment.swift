@@ -68,3 +68,15 @@ public func uniqueName(_ prefix: String) -> String {
     let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
     return String((prefix + suffix).prefix(15))
 }
+
+/// Waits (bounded) until `condition` holds, checking every 100 ms; returns
+/// whether it did. For state that settles after an event (a link, a
+/// reconcile), never as a stand-in for a readiness signal.
+public func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    repeat {
+        if try condition() { return true }
+        usleep(100_000)
+    } while Date() < deadline
+    return false
+}

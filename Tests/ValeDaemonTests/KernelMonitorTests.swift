@@ -6,10 +6,8 @@ import ValeProtocol
 import VALEKernelModel
 @testable import ValeDaemon
 
-/// The simulated ring kernel answers poll(2) at once; this seam sleeps for
-/// the timeout when nothing is ready, as the kernel would, so the reader
-/// thread does not spin while a test waits.
-final class WaitingPoll: NetmapSystemCalls {
+/// Passes every call to `inner`; subclasses change how poll(2) waits.
+class PollShaping: NetmapSystemCalls, @unchecked Sendable {
     let inner: any NetmapSystemCalls
     init(_ inner: any NetmapSystemCalls) { self.inner = inner }
     func open(_ path: String, flags: Int32) throws(Errno) -> Int32 { try inner.open(path, flags: flags) }
@@ -22,6 +20,15 @@ final class WaitingPoll: NetmapSystemCalls {
     }
     func munmap(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno) { try inner.munmap(address, length: length) }
     func poll(_ descriptors: UnsafeMutableBufferPointer<pollfd>, timeout: Int32) throws(Errno) -> Int {
+        try inner.poll(descriptors, timeout: timeout)
+    }
+}
+
+/// The simulated ring kernel answers poll(2) at once; this seam sleeps for
+/// the timeout when nothing is ready, as the kernel would, so the reader
+/// thread does not spin while a test waits.
+final class WaitingPoll: PollShaping, @unchecked Sendable {
+    override func poll(_ descriptors: UnsafeMutableBufferPointer<pollfd>, timeout: Int32) throws(Errno) -> Int {
         let ready = try inner.poll(descriptors, timeout: timeout)
         if ready == 0 && timeout > 0 { usleep(UInt32(timeout) * 1000) }
         return ready
@@ -31,19 +38,8 @@ final class WaitingPoll: NetmapSystemCalls {
 /// poll(2) that returns as soon as a frame is there, as the kernel's does
 /// (WaitingPoll sleeps the whole timeout): a monitor at a high frame rate
 /// wakes up for every few frames.
-final class PromptPoll: NetmapSystemCalls {
-    let inner: any NetmapSystemCalls
-    init(_ inner: any NetmapSystemCalls) { self.inner = inner }
-    func open(_ path: String, flags: Int32) throws(Errno) -> Int32 { try inner.open(path, flags: flags) }
-    func close(_ fd: Int32) throws(Errno) { try inner.close(fd) }
-    func ioctl(_ fd: Int32, request: UInt, argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
-        try inner.ioctl(fd, request: request, argument: argument)
-    }
-    func mmap(length: Int, protection: Int32, flags: Int32, fd: Int32, offset: Int) throws(Errno) -> UnsafeMutableRawPointer {
-        try inner.mmap(length: length, protection: protection, flags: flags, fd: fd, offset: offset)
-    }
-    func munmap(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno) { try inner.munmap(address, length: length) }
-    func poll(_ descriptors: UnsafeMutableBufferPointer<pollfd>, timeout: Int32) throws(Errno) -> Int {
+final class PromptPoll: PollShaping, @unchecked Sendable {
+    override func poll(_ descriptors: UnsafeMutableBufferPointer<pollfd>, timeout: Int32) throws(Errno) -> Int {
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(max(timeout, 0)))
         while true {
             let ready = try inner.poll(descriptors, timeout: 0)

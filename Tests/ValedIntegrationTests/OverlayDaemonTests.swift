@@ -42,12 +42,7 @@ final class OverlayTopology {
     }
 
     func eventually(_ seconds: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        repeat {
-            if try condition() { return true }
-            usleep(100_000)
-        } while Date() < deadline
-        return false
+        try TestSupport.eventually(seconds, condition)
     }
 
     deinit {
