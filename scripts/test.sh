@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs valed's whole test suite: installs what it needs (Debian packages),
 # builds, and runs every test target, then a short soak (scripts/soak.sh,
-# docs/soak.md). Exits non-zero on any failure.
+# docs/soak.md) and the Debian package check (Tests/Package/check.sh).
+# Exits non-zero on any failure.
 # Tests that need a kernel feature this machine lacks print why they skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,5 +25,15 @@ if [[ $(id -u) == 0 ]]; then
 else
   echo "test.sh: soak skipped (needs root for network namespaces)"
 fi
+# The Debian package (docs/packaging.md): release build, lintian, install
+# with apt-get, run, purge, nothing left behind. VALED_SKIP_PACKAGE=1 skips
+# it (it adds a release build, several minutes).
+package=0
+if [[ -z "${VALED_SKIP_PACKAGE:-}" ]]; then
+  bash Tests/Package/check.sh || package=$?
+else
+  echo "test.sh: package check skipped (VALED_SKIP_PACKAGE is set)"
+fi
 if ((status != 0)); then exit "$status"; fi
-exit "$soak"
+if ((soak != 0)); then exit "$soak"; fi
+exit "$package"

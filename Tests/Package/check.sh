@@ -2,7 +2,7 @@
 # Builds the Debian package (unless given one), installs it with apt-get,
 # runs valed and valectl, purges it and checks that nothing it installed or
 # created is left behind. Needs root and dpkg; skips with a reason otherwise.
-# Not part of scripts/test.sh: the release build takes minutes.
+# scripts/test.sh runs it last (VALED_SKIP_PACKAGE=1 skips it there): the release build takes minutes.
 #
 #   Tests/Package/check.sh [path/to/valed_*.deb]
 set -euo pipefail
