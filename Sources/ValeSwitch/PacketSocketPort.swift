@@ -85,7 +85,8 @@ final class PacketSocketPort: @unchecked Sendable {
 
     /// Opens `interface` in the calling thread's network namespace.
     /// `what` prefixes error sentences ("cannot attach vs0:eth1").
-    static func open(interface: String, retireTimeoutMilliseconds: Int, transmitRing: Bool = false, what: String,
+    static func open(interface: String, retireTimeoutMilliseconds: Int, transmitRing: Bool = false,
+                     receiveBlocks: Int = defaultBlockCount, what: String,
                      system: any PacketSystem) throws(SwitchError) -> PacketSocketPort {
         func fail(_ step: String, _ e: Int32) -> SwitchError {
             if e == ENODEV { return SwitchError(.noSuchInterface, "\(what): \(interface) does not exist (ENODEV)", errno: e) }
@@ -122,7 +123,7 @@ final class PacketSocketPort: @unchecked Sendable {
         // Before the rings: the kernel refuses PACKET_VNET_HDR with EBUSY once one exists.
         try setInt(packetVnetHdr, 1, "setsockopt(PACKET_VNET_HDR)")
 
-        let blockSize = defaultBlockSize, blockCount = defaultBlockCount
+        let blockSize = defaultBlockSize, blockCount = max(2, receiveBlocks)
         var req = [UInt8](repeating: 0, count: clinux_tpacket_req3_size())
         req.withUnsafeMutableBytes {
             clinux_tpacket_req3_fill($0.baseAddress, UInt32(blockSize), UInt32(blockCount), 2048,

@@ -22,10 +22,18 @@ public struct SwitchConfiguration: Sendable, Equatable {
     /// See docs/userspace-datapath.md for the measurements behind the default.
     public var transmitRing: Bool
 
+    /// Receive ring per port, in 256 KiB TPACKET_V3 blocks: kernel memory
+    /// each attached port pins (64 blocks = 16 MiB). Fewer blocks save
+    /// memory on switches with many ports; TCP bursts of 64 KiB super-frames
+    /// want many (docs/userspace-datapath.md).
+    public var receiveRingBlocks: Int
+
     /// A configuration; every argument defaults to VALE's behaviour.
     public init(tableSize: Int = 1024, agingSeconds: Int = 300, defaultMaxFrameSize: Int = 1514,
-                batchSize: Int = 1024, retireTimeoutMilliseconds: Int = 1, transmitRing: Bool = false) {
+                batchSize: Int = 1024, retireTimeoutMilliseconds: Int = 1, transmitRing: Bool = false,
+                receiveRingBlocks: Int = 64) {
         self.transmitRing = transmitRing
+        self.receiveRingBlocks = receiveRingBlocks
         self.tableSize = tableSize
         self.agingSeconds = agingSeconds
         self.defaultMaxFrameSize = defaultMaxFrameSize

@@ -98,6 +98,7 @@ public final class UserspaceSwitchHost: Sendable {
         let io = try PacketSocketPort.open(interface: interface,
                                            retireTimeoutMilliseconds: datapath.configuration.retireTimeoutMilliseconds,
                                            transmitRing: datapath.configuration.transmitRing,
+                                           receiveBlocks: datapath.configuration.receiveRingBlocks,
                                            what: what, system: system)
         let kind: PortKind = io.isTAP ? .tap : (io.driver == "veth" ? .veth : .nic)
         let frameLimit = maxFrameSize ?? (io.mtu > 0 ? io.mtu + 14 : datapath.configuration.defaultMaxFrameSize)

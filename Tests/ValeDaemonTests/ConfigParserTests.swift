@@ -62,6 +62,12 @@ private func problems(_ yaml: String) -> [String] {
         #expect(message.contains("/tmp:1:1: cannot read the file: read: Is a directory (EISDIR)"), "\(message)")
     }
 
+    @Test func theUserspaceRingSizeIsConfigurable() throws {
+        #expect(try parse("").userspace.ringMiB == 16)
+        #expect(try parse("userspace:\n  ring-mib: 4\n").userspace.ringMiB == 4)
+        #expect(problems("userspace:\n  ring-mib: 0\n") == ["2:13: userspace.ring-mib must be between 1 and 256, not 0"])
+    }
+
     @Test func errorsCarryLineColumnAndReason() {
         #expect(problems("datapath: fast\n") == ["1:11: datapath must be one of auto, kernel, userspace, not 'fast'"])
         #expect(problems("switchs: {}\n") == ["1:1: unknown key 'switchs' in the top level (expected datapath, module, nic, userspace, metrics, switches, ports, tunnels)"])

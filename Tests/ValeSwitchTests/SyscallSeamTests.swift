@@ -31,6 +31,16 @@ struct SyscallSeamTests {
         ])
     }
 
+    /// `userspace: ring-mib` sets the receive ring: 4 MiB is 16 blocks.
+    @Test func theReceiveRingHasTheConfiguredNumberOfBlocks() throws {
+        let system = RecordingPacketSystem()
+        let port = try PacketSocketPort.open(interface: "eth1", retireTimeoutMilliseconds: 1, receiveBlocks: 16,
+                                             what: "cannot attach vale0:eth1", system: system)
+        port.close()
+        #expect(system.calls.contains("mmap(\(PacketSocketPort.defaultBlockSize * 16))"))
+        #expect(system.calls.contains("munmap"))
+    }
+
     @Test func aMissingInterfaceIsNamedAndNothingLeaks() {
         let system = RecordingPacketSystem(failing: ["SIOCGIFINDEX": ENODEV])
         #expect {

@@ -148,9 +148,10 @@ public struct ConfigParser {
     private func parseUserspace(_ node: Node, _ reader: inout Reader) -> UserspaceConfig {
         var result = UserspaceConfig()
         guard let map = reader.mapping(node, "userspace") else { return result }
-        reader.allowOnly(map, ["mac-table-size", "mac-aging"], in: "userspace")
+        reader.allowOnly(map, ["mac-table-size", "mac-aging", "ring-mib"], in: "userspace")
         if let n = map["mac-table-size"], let v = reader.integer(n, "userspace.mac-table-size", 16...1_048_576) { result.macTableSize = v }
         if let n = map["mac-aging"], let v = reader.integer(n, "userspace.mac-aging", 1...86_400) { result.macAgingSeconds = v }
+        if let n = map["ring-mib"], let v = reader.integer(n, "userspace.ring-mib", 1...256) { result.ringMiB = v }
         return result
     }
 

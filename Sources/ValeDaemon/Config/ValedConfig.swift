@@ -46,6 +46,8 @@ public struct UserspaceConfig: Equatable, Sendable {
     public var macTableSize = 1024
     /// Seconds after which an unused MAC entry is forgotten.
     public var macAgingSeconds = 300
+    /// Receive ring per port in MiB (4 blocks of 256 KiB each).
+    public var ringMiB = 16
 
     public init() {}
 }

@@ -15,7 +15,8 @@ public final class UserspaceDatapath: Datapath {
 
     public init(host: UserspaceSwitchHost = UserspaceSwitchHost(), configuration: UserspaceConfig, reason: String) {
         self.host = host
-        self.configuration = SwitchConfiguration(tableSize: configuration.macTableSize, agingSeconds: configuration.macAgingSeconds)
+        self.configuration = SwitchConfiguration(tableSize: configuration.macTableSize, agingSeconds: configuration.macAgingSeconds,
+                                                 receiveRingBlocks: configuration.ringMiB * 4)
         self.info = DatapathInfo(kind: .userspace, reason: reason)
     }
 
