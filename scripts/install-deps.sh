@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages valed needs to build, run and test.
 # Idempotent; safe to run on every CI run (apt-get skips what is present).
+#   install-deps.sh          everything: build, run, tests, benchmarks, package
+#   install-deps.sh --run    only what building and running valed needs
+#                            (scripts/run.sh: no QEMU, kernel image or linters)
 set -euo pipefail
-PKGS=(
+RUN_PKGS=(
   # build: C libraries behind the shim modules
   libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libsystemd-dev libkmod-dev
   pkg-config
   # run: what valed and its tests drive or read back
   iproute2 ethtool kmod util-linux procps
+)
+TEST_PKGS=(
   # integration tests: real systemd in a container, traffic, captures
   systemd systemd-container iperf3 tcpdump tshark iputils-ping python3
   # benchmarks: trafgen for the userspace datapath (Benchmarks/userspace/run.sh)
@@ -16,7 +21,13 @@ PKGS=(
   # QEMU (TCG), a Debian kernel for the guests (/boot/vmlinuz-*, its virtio
   # modules) and a static busybox for their initramfs; xz to unpack modules
   qemu-system-x86 linux-image-amd64 busybox-static xz-utils
+  # the Debian package and its check (scripts/build-deb.sh, Tests/Package/check.sh)
+  dpkg-dev help2man lintian
 )
+run_only=0
+[[ "${1:-}" == --run ]] && run_only=1
+PKGS=("${RUN_PKGS[@]}")
+((run_only)) || PKGS+=("${TEST_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -28,6 +39,8 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+((run_only)) && exit 0
 
 # promtool (Debian's `prometheus` package) checks the /metrics page. Installing
 # that package would start a Prometheus server through its init script, so

@@ -17,7 +17,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 [[ "$(id -u)" == 0 ]] || { echo "run.sh: needs root (it installs packages and manages network interfaces)" >&2; exit 1; }
 
-bash "$repo/scripts/install-deps.sh"
+bash "$repo/scripts/install-deps.sh" --run
 bash "$repo/scripts/install.sh"
 
 config="${1:-/etc/valed/valed.yaml}"
