@@ -713,14 +713,18 @@ class Harness:
                 m["p"].send_signal(signal.SIGINT)
             self.reap_monitor(m, interrupted=True)
         for sub in list(self.subscribers):
-            sub["p"].send_signal(signal.SIGINT)
-            try:
-                sub["p"].wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                sub["p"].kill()
-                sub["p"].wait()
-                self.fail("invariant", "valectl events did not stop within 10 s of SIGINT")
-            self.subscribers.remove(sub)
+            self.end_subscriber(sub, signal.SIGINT)
+
+    def end_subscriber(self, sub, sig):
+        """Sends `sig` to a `valectl events` subscriber; it must be gone within 10 s."""
+        sub["p"].send_signal(sig)
+        try:
+            sub["p"].wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            sub["p"].kill()
+            sub["p"].wait()
+            self.fail("invariant", "valectl events did not stop within 10 s of %s" % sig.name)
+        self.subscribers.remove(sub)
 
     # --- operations --------------------------------------------------------------
     def expect(self, r, ok, what=None):
@@ -858,14 +862,7 @@ class Harness:
             sub = self.rng.choice(self.subscribers)
             sig = self.rng.choice([signal.SIGKILL, signal.SIGINT])
             self.current = "kill -%s valectl events" % sig.name
-            sub["p"].send_signal(sig)
-            try:
-                sub["p"].wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                sub["p"].kill()
-                sub["p"].wait()
-                self.fail("invariant", "valectl events did not stop within 10 s of SIGINT")
-            self.subscribers.remove(sub)
+            self.end_subscriber(sub, sig)
             return
         self.current = "valectl events --json (subscriber)"
         f = os.path.join(self.work, "events%d.json" % self.step)

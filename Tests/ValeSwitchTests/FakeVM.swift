@@ -11,17 +11,22 @@ import Glibc
 final class FakeVM: @unchecked Sendable {
     let fd: Int32
 
-    init(tap: String) throws {
+    /// `vnetHeader`: open with IFF_VNET_HDR and a 10-byte header
+    /// (TUNSETVNETHDRSZ), as QEMU does for a virtio-net device with offloads.
+    init(tap: String, vnetHeader: Bool = false) throws {
         fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)
         guard fd >= 0 else { throw SwitchError(.system, "open /dev/net/tun: \(describeErrno(errno))") }
         var req = [UInt8](repeating: 0, count: 40)
         for (i, b) in tap.utf8.enumerated() { req[i] = b }
-        req[16] = 0x02; req[17] = 0x10 // IFF_TAP | IFF_NO_PI, little endian
-        let r = req.withUnsafeMutableBytes { clinux_ioctl_ptr(fd, clinux_tunsetiff(), $0.baseAddress) }
+        // IFF_TAP | IFF_NO_PI (| IFF_VNET_HDR), little endian
+        req[16] = 0x02; req[17] = vnetHeader ? 0x50 : 0x10
+        var r = req.withUnsafeMutableBytes { clinux_ioctl_ptr(fd, clinux_tunsetiff(), $0.baseAddress) }
+        var size: Int32 = 10
+        if r == 0 && vnetHeader { r = clinux_ioctl_ptr(fd, clinux_tunsetvnethdrsz(), &size) }
         guard r == 0 else {
             let e = errno
             Glibc.close(fd)
-            throw SwitchError(.system, "TUNSETIFF \(tap): \(describeErrno(e))")
+            throw SwitchError(.system, "opening TAP \(tap)\(vnetHeader ? " with IFF_VNET_HDR" : ""): \(describeErrno(e))")
         }
     }
 
@@ -41,6 +46,11 @@ final class FakeVM: @unchecked Sendable {
     func write(_ frame: [UInt8]) throws {
         let n = frame.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         if n != frame.count { throw SwitchError(.system, "write to TAP: \(describeErrno(errno))") }
+    }
+
+    /// Writes one frame after its virtio-net header (a VM opened with `vnetHeader`).
+    func write(_ header: VirtioNetHeader, _ frame: [UInt8]) throws {
+        try write(header.bytes + frame)
     }
 
     func close() { Glibc.close(fd) }

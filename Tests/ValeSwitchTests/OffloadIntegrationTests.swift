@@ -110,7 +110,7 @@ struct OffloadIntegrationTests {
         let features = try topo.switchSide.run(["ethtool", "-k", tapName]).stdout
         #expect(features.contains("tx-tcp-segmentation: on"), "TUNSETOFFLOAD did not reach the TAP netdev:\n\(features)")
         try topo.attach(tapName)
-        let vm = try topo.switchSide.perform { try VirtioVM(tap: tapName) }
+        let vm = try topo.switchSide.perform { try FakeVM(tap: tapName, vnetHeader: true) }
         defer { vm.close() }
 
         let wire = Mutex<[[UInt8]]>([])
@@ -168,32 +168,3 @@ struct OffloadIntegrationTests {
     }
 }
 
-/// A VM as QEMU runs it with virtio-net offloads: the TAP opened with
-/// IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, each write a virtio-net header and a frame.
-final class VirtioVM: @unchecked Sendable {
-    let fd: Int32
-
-    init(tap: String) throws {
-        fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { throw SwitchError(.system, "open /dev/net/tun: \(describeErrno(errno))") }
-        var req = [UInt8](repeating: 0, count: 40)
-        for (i, b) in tap.utf8.enumerated() { req[i] = b }
-        req[16] = 0x02; req[17] = 0x50 // IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, little endian
-        var r = req.withUnsafeMutableBytes { clinux_ioctl_ptr(fd, clinux_tunsetiff(), $0.baseAddress) }
-        var size: Int32 = 10
-        if r == 0 { r = clinux_ioctl_ptr(fd, clinux_tunsetvnethdrsz(), &size) }
-        guard r == 0 else {
-            let e = errno
-            Glibc.close(fd)
-            throw SwitchError(.system, "opening TAP \(tap) with IFF_VNET_HDR: \(describeErrno(e))")
-        }
-    }
-
-    func write(_ header: VirtioNetHeader, _ frame: [UInt8]) throws {
-        let bytes = header.bytes + frame
-        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        if n != bytes.count { throw SwitchError(.system, "write to TAP: \(describeErrno(errno))") }
-    }
-
-    func close() { Glibc.close(fd) }
-}
