@@ -21,12 +21,19 @@ enum RouteMessages {
 
     /// RTM_GETLINK with NLM_F_DUMP.
     static func dumpLinks() throws(NetlinkFailure) -> OpaquePointer {
-        guard let message = nlmsg_alloc_simple(Int32(RTM_GETLINK), NLM_F_DUMP) else {
-            throw NetlinkFailure(errno: ENOMEM, request: "RTM_GETLINK")
-        }
         var header = ifinfomsg()
         header.ifi_family = UInt8(AF_UNSPEC)
-        _ = nlmsg_append(message, &header, MemoryLayout<ifinfomsg>.size, Int32(NLMSG_ALIGNTO))
+        return try dumpRequest(RTM_GETLINK, "RTM_GETLINK", header: header)
+    }
+
+    /// A `type` request with NLM_F_DUMP whose body is `header` (the family
+    /// header the kernel reads first: ifinfomsg, ndmsg, ...).
+    static func dumpRequest<Header>(_ type: Int, _ name: String, header: Header) throws(NetlinkFailure) -> OpaquePointer {
+        guard let message = nlmsg_alloc_simple(Int32(type), NLM_F_DUMP) else {
+            throw NetlinkFailure(errno: ENOMEM, request: name)
+        }
+        var header = header
+        _ = nlmsg_append(message, &header, MemoryLayout<Header>.size, Int32(NLMSG_ALIGNTO))
         return message
     }
 

@@ -104,13 +104,9 @@ enum TunnelMessages {
 
     /// RTM_GETNEIGH dump of the bridge FDB (family AF_BRIDGE).
     static func dumpFDB() throws(NetlinkFailure) -> OpaquePointer {
-        guard let message = nlmsg_alloc_simple(Int32(RTM_GETNEIGH), NLM_F_DUMP) else {
-            throw NetlinkFailure(errno: ENOMEM, request: "RTM_GETNEIGH")
-        }
         var header = ndmsg()
         header.ndm_family = UInt8(AF_BRIDGE)
-        _ = nlmsg_append(message, &header, MemoryLayout<ndmsg>.size, Int32(NLMSG_ALIGNTO))
-        return message
+        return try RouteMessages.dumpRequest(RTM_GETNEIGH, "RTM_GETNEIGH", header: header)
     }
 
     /// One FDB entry of `ifindex` from an RTM_NEWNEIGH message, else nil.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import NetmapKit
 import Yams
 
 /// Parses and validates valed.yaml. Every problem is reported with
@@ -46,7 +47,8 @@ public struct ConfigParser {
     /// device or a FIFO as "You don't have permission" (issue 12).
     private static func readText(_ path: String) throws -> String {
         func failure(_ call: String, _ code: Int32) -> ReadFailure {
-            ReadFailure(text: "\(call): \(String(cString: strerror(code))) (\(errnoName(code)))")
+            let e = Errno(rawValue: code)
+            return ReadFailure(text: "\(call): \(e.message) (\(e.name))")
         }
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw failure("open", errno) }
@@ -69,18 +71,6 @@ public struct ConfigParser {
             throw ReadFailure(text: "it is not UTF-8 text")
         }
         return text
-    }
-
-    private static func errnoName(_ code: Int32) -> String {
-        switch code {
-        case EACCES: "EACCES"
-        case EISDIR: "EISDIR"
-        case ENOENT: "ENOENT"
-        case ENXIO: "ENXIO"
-        case EIO: "EIO"
-        case ELOOP: "ELOOP"
-        default: "errno \(code)"
-        }
     }
 
     public func parse(_ text: String) throws -> ValedConfig {
