@@ -36,6 +36,10 @@ public enum VALELimits {
     public static let portSlots = 254
     /// Ports a switch really takes: the creation check reserves two slots.
     public static let usablePorts = 252
+    /// `NM_BDG_MAXSLOTS`: most slots a VALE ring can have.
+    public static let maxSlotsPerRing = 4096
+    /// `NM_BDG_MAXRINGS`: most rings per direction of a VALE port.
+    public static let maxRingsPerDirection = 16
     /// Longest switch name, `vale` included.
     public static let maxSwitchNameLength = 15
     /// Longest port part after the `:`.

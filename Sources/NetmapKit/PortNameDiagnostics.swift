@@ -13,6 +13,18 @@ public struct PortNameError: Error, Sendable, Hashable, CustomStringConvertible 
 
     /// The sentence for users.
     public var description: String { "invalid port name '\(input)': \(reason)" }
+
+    /// The reason `check` refuses a name, or nil when it accepts it: for
+    /// callers that report problems as sentences of their own
+    /// (`switch 'bridge0': switch names must start with 'vale' (e.g. vale0)`).
+    public static func reason(_ check: () throws(PortNameError) -> Void) -> String? {
+        do {
+            try check()
+            return nil
+        } catch {
+            return error.reason
+        }
+    }
 }
 
 /// Something legal but likely to bite later.

@@ -8,7 +8,7 @@ public enum VALESwitchName {
             if name.hasPrefix("val") {
                 throw PortNameError(input: name, reason: "switch names must start with 'vale': the kernel accepts '\(name)' as a switch for attach but VALE_LIST cannot look it up")
             }
-            throw PortNameError(input: name, reason: "switch names must start with 'vale'")
+            throw PortNameError(input: name, reason: "switch names must start with 'vale' (e.g. vale0)")
         }
         let count = name.utf8.count
         if count > VALELimits.maxSwitchNameLength {
@@ -17,6 +17,11 @@ public enum VALESwitchName {
         if let bad = name.utf8.first(where: { !isIdentifierByte($0) }) {
             throw PortNameError(input: name, reason: "the switch name '\(name)' contains '\(Character(Unicode.Scalar(bad)))'; only letters, digits and '_' are allowed")
         }
+    }
+
+    /// Why `name` cannot be a switch name (``validate(_:)``), or nil.
+    public static func problem(with name: String) -> String? {
+        PortNameError.reason { () throws(PortNameError) in try validate(name) }
     }
 
     static func isIdentifierByte(_ byte: UInt8) -> Bool {

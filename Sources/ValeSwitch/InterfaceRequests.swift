@@ -18,6 +18,19 @@ struct InterfaceRequests {
     static let ethtool: UInt = 0x8946       // SIOCETHTOOL
     static let ifreqSize = 40
 
+    /// Refuses a name `struct ifreq` cannot carry as it is: `ifr_name` holds
+    /// 15 bytes and a NUL (a longer name would be cut to another device's),
+    /// and the kernel's SIOC* handler cuts the name at ':' (`eth0:1` would
+    /// reach eth0). Whether a name is a good one (NetmapKit's grammar,
+    /// NETMAP-API.md section 4) is for the caller to check; the kernel
+    /// answers the rest (EINVAL, ENODEV).
+    static func checkName(_ name: String, what: String) throws(SwitchError) {
+        let bytes = name.utf8
+        guard !bytes.isEmpty, bytes.count <= 15, !bytes.contains(0), !bytes.contains(UInt8(ascii: ":")) else {
+            throw SwitchError(.invalidArgument, "invalid \(what) name '\(name)': an interface name has 1 to 15 bytes, no NUL and no ':'")
+        }
+    }
+
     /// Runs `body` with a zeroed `struct ifreq` holding `name`.
     func withRequest<T>(_ name: String, _ body: (UnsafeMutableRawPointer) -> T) -> T {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.ifreqSize, alignment: 8)
@@ -104,15 +117,4 @@ struct InterfaceRequests {
 struct SwitchErrno: Error, Equatable {
     let value: Int32
     init(_ value: Int32) { self.value = value }
-}
-
-/// Checks an interface name the way the kernel does (dev_valid_name).
-func validateInterfaceName(_ name: String, what: String) throws(SwitchError) {
-    let bytes = Array(name.utf8)
-    guard !bytes.isEmpty, bytes.count <= 15, name != ".", name != "..",
-          !bytes.contains(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: ":") || $0 <= 32 || $0 == 127 })
-    else {
-        throw SwitchError(.invalidArgument,
-                          "invalid \(what) name '\(name)': 1 to 15 characters, no '/', ':' or whitespace")
-    }
 }

@@ -84,7 +84,7 @@ struct TAPDevice {
     /// `group` when given, with `mtu` when given, and brings it up.
     func create(_ name: String, owner: UInt32?, group: UInt32?, mtu: Int?) throws(SwitchError) -> TAPCreation {
         let what = "cannot create TAP \(name)"
-        try validateInterfaceName(name, what: "TAP")
+        try InterfaceRequests.checkName(name, what: "TAP")
         let before = existing(name)
         if before.exists && !before.isTAP {
             throw SwitchError(.notATAP, "\(what): an interface named \(name) exists and is not a TAP device (EEXIST)", errno: EEXIST)
@@ -149,7 +149,7 @@ struct TAPDevice {
     /// Clears TUNSETPERSIST so the kernel removes the device.
     func delete(_ name: String) throws(SwitchError) {
         let what = "cannot delete TAP \(name)"
-        try validateInterfaceName(name, what: "TAP")
+        try InterfaceRequests.checkName(name, what: "TAP")
         let state = existing(name)
         guard state.exists else { throw SwitchError(.noSuchInterface, "\(what): no such device (ENODEV)", errno: ENODEV) }
         guard state.isTAP else { throw SwitchError(.notATAP, "\(what): \(name) is not a TAP device (EINVAL)", errno: EINVAL) }

@@ -35,8 +35,9 @@ public final class UserspaceSwitchHost: Sendable {
     // MARK: Switches
 
     /// Creates the switch `name` with no ports and starts its packet thread.
+    /// Here the name is only a label; valed names its switches with
+    /// NetmapKit's grammar (`vale…`, NETMAP-API.md 4.3) before they get here.
     public func createSwitch(_ name: String, configuration: SwitchConfiguration = SwitchConfiguration()) throws(SwitchError) {
-        try Self.validateSwitchName(name)
         guard configuration.tableSize > 0, configuration.agingSeconds >= 0, configuration.defaultMaxFrameSize >= 14,
               configuration.batchSize > 0, configuration.retireTimeoutMilliseconds > 0 else {
             throw SwitchError(.invalidArgument, "cannot create switch \(name): table size, batch size, retire timeout and max frame size (at least 14) must be positive, aging not negative")
@@ -88,7 +89,7 @@ public final class UserspaceSwitchHost: Sendable {
     public func attachInterface(switch switchName: String, interface: String, hostStack: Bool = false,
                                 maxFrameSize: Int? = nil) throws(SwitchError) -> Int {
         let what = "cannot attach \(switchName):\(interface)"
-        try validateInterfaceName(interface, what: "interface")
+        try InterfaceRequests.checkName(interface, what: "interface")
         guard let datapath = switches.withLock({ $0[switchName] }) else {
             throw SwitchError(.noSuchSwitch, "\(what): no such switch \(switchName) (ENXIO)", errno: ENXIO)
         }
@@ -156,7 +157,7 @@ public final class UserspaceSwitchHost: Sendable {
     /// (TUNSETPERSIST 0). Fails with `busy` while a VM has it open.
     public func deleteTAP(_ name: String) throws(SwitchError) {
         let tap = TAPDevice(system: system)
-        try validateInterfaceName(name, what: "TAP")
+        try InterfaceRequests.checkName(name, what: "TAP")
         let state = tap.existing(name)
         if state.exists && !state.isTAP {
             throw SwitchError(.notATAP, "cannot delete TAP \(name): \(name) is not a TAP device (EINVAL)", errno: EINVAL)
@@ -240,15 +241,5 @@ public final class UserspaceSwitchHost: Sendable {
             throw SwitchError(.noSuchPort, "\(what) \(name):\(index): no port \(index) on \(name) (ENXIO)", errno: ENXIO)
         }
         return port
-    }
-
-    /// Switch names as VALE accepts them: 1 to 15 characters of `[A-Za-z0-9_]`.
-    static func validateSwitchName(_ name: String) throws(SwitchError) {
-        let ok = !name.isEmpty && name.utf8.count <= 15 && name.utf8.allSatisfy {
-            ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 95
-        }
-        if !ok {
-            throw SwitchError(.invalidArgument, "invalid switch name '\(name)': 1 to 15 characters of letters, digits and '_'")
-        }
     }
 }

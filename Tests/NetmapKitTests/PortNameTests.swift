@@ -216,9 +216,8 @@ import Testing
     @Test func newInterfaceNames() throws {
         #expect(try InterfaceName.validateNewInterface("vi0").isEmpty)
         #expect(try InterfaceName.validateNewInterface("vm-1.net").isEmpty)
-        #expect(try InterfaceName.validateNewInterface("valve1") == [.interfaceStartsWithVal(name: "valve1")])
         let refused: [(String, String)] = [
-            ("vale1", "cannot start with 'vale'"), ("", "cannot be empty"), ("0123456789abcdef", "at most 15"),
+            ("vale1", "cannot start with 'val'"), ("valve1", "cannot start with 'val'"), ("", "cannot be empty"), ("0123456789abcdef", "at most 15"),
             ("a/b", "'/'"), ("a:b", "':'"), ("a b", "whitespace"), (".", "not a valid"), ("..", "not a valid"),
             ("vi%d", "'%'"),
         ]
@@ -246,5 +245,101 @@ import Testing
         #expect(VALEListEntry(name: "vi0", bridgeIndex: 0, portIndex: 0).portName == nil)
         #expect(VALEPortName.isHostPort("vale0:eth0^"))
         #expect(!VALEPortName.isHostPort("vale0:eth0"))
+    }
+}
+
+/// The rules on which valed's, valectl's and the userspace switch's own
+/// copies of the grammar used to differ, each settled from NETMAP-API.md.
+/// These copies are gone; NetmapKit's grammar is the only one.
+@Suite struct SettledNameRulesTests {
+    /// 3.7: NEWIF refuses `vale…` itself. 3.0.1 step 4 and 4.3: the kernel
+    /// sends every name starting with the three characters `val` down its
+    /// VALE path, so a persistent interface `valve1` (which NEWIF would
+    /// create) could never be opened by its plain name, the way 3.7 and 4.6
+    /// say persistent interfaces are used. valed refused `val…`, NetmapKit
+    /// only `vale…`: the rule is `val`.
+    @Test func persistentInterfacesCannotStartWithVal() throws {
+        for name in ["vale1", "valve1", "val", "vale"] {
+            let error = #expect(throws: PortNameError.self) { try InterfaceName.validateNewInterface(name) }
+            #expect(error?.reason == "a persistent port name cannot start with 'val' (netmap would read it as a switch name)")
+        }
+        #expect(throws: Never.self) { try InterfaceName.validateNewInterface("avale0") }
+        // A NIC named val… stays acceptable: it can be attached as valeX:valve1 (4.3), with a warning.
+        #expect(try InterfaceName.validate("valve1") == [.interfaceStartsWithVal(name: "valve1")])
+    }
+
+    /// 3.0.1 step 3 and 4.5: a name containing `{` or `}` is a pipe of the
+    /// part before it, tried before any netdev lookup, so an interface
+    /// `vm{1` could never be opened. valed refused them, NetmapKit did not.
+    @Test func persistentInterfacesCannotContainPipeBrackets() {
+        for name in ["vm{1", "vm}1", "{", "a}"] {
+            let error = #expect(throws: PortNameError.self) { try InterfaceName.validateNewInterface(name) }
+            #expect(error?.reason == "a persistent port name cannot contain '{' or '}' (netmap would read it as a pipe)")
+        }
+    }
+
+    /// 3.7: Linux expands `%d` in a new netdev's name, netmap keeps the
+    /// literal name. Both copies refused `%`; pinned so it stays that way.
+    @Test func persistentInterfacesCannotContainPercent() {
+        let error = #expect(throws: PortNameError.self) { try InterfaceName.validateNewInterface("vi%d") }
+        #expect(error?.reason == "a persistent port name cannot contain '%' (Linux would expand it, netmap would not)")
+    }
+
+    /// 4.3 and 3.7: netdev names follow Linux's rules. The kernel's
+    /// `dev_valid_name` refuses what its Latin-1 `isspace` calls a space,
+    /// byte 0xA0 included, so UTF-8 names pass or fail by their bytes (`à` is
+    /// C3 A0); udev and systemd refuse every byte above 0x7E. valed refused
+    /// non-ASCII, NetmapKit accepted it: the rule is printable ASCII.
+    @Test func interfaceNamesArePrintableASCII() throws {
+        for name in ["eth\u{E9}", "l\u{E0}n0", "eth0\u{A0}"] {
+            let error = #expect(throws: PortNameError.self) { try InterfaceName.validate(name) }
+            #expect(error?.reason.contains("only printable ASCII characters are allowed") == true, "\(name)")
+            #expect(throws: PortNameError.self) { try InterfaceName.validateNewInterface(name) }
+            #expect(throws: PortNameError.self) { try PortName.parse("netmap:\(name)") }
+        }
+        #expect(throws: Never.self) { try InterfaceName.validate("br-lan.10") }
+    }
+
+    /// 2.3.1 and the lengths table of 4.3: IFNAMSIZ is 16, so netdev names,
+    /// switch names (`vale` included) and VALE port parts have at most 15
+    /// bytes; a pipe name becomes a netdev (4.5), so it too. All copies
+    /// agreed on 15; pinned at the boundary.
+    @Test func fifteenBytesEverywhere() {
+        let fifteen = String(repeating: "a", count: 15), sixteen = String(repeating: "a", count: 16)
+        #expect(throws: Never.self) { try InterfaceName.validate(fifteen) }
+        #expect(throws: PortNameError.self) { try InterfaceName.validate(sixteen) }
+        #expect(throws: Never.self) { try VALESwitchName.validate("vale" + String(repeating: "x", count: 11)) }
+        #expect(throws: PortNameError.self) { try VALESwitchName.validate("vale" + String(repeating: "x", count: 12)) }
+        #expect(throws: Never.self) { try VALEPortName(switch: "vale0", port: fifteen) }
+        #expect(throws: PortNameError.self) { try VALEPortName(switch: "vale0", port: sixteen) }
+        #expect(throws: Never.self) { try PipeName.validate(fifteen) }
+        #expect(PipeName.problem(with: sixteen) == "a pipe name has 1 to 15 characters")
+        #expect(PipeName.problem(with: "") == "a pipe name has 1 to 15 characters")
+    }
+
+    /// 4.3: switch names start with `vale` (VALE_LIST and NEWIF compare four
+    /// characters), then `[A-Za-z0-9_]`. The userspace switch accepted any
+    /// 1 to 15 identifier characters (`bench`); it no longer checks names
+    /// itself, valed does, with this rule.
+    @Test func switchNamesStartWithVale() {
+        #expect(throws: Never.self) { try VALESwitchName.validate("vale") }
+        #expect(throws: Never.self) { try VALESwitchName.validate("vale_0") }
+        #expect(VALESwitchName.problem(with: "bench") == "switch names must start with 'vale' (e.g. vale0)")
+        #expect(VALESwitchName.problem(with: "vale-0") == "the switch name 'vale-0' contains '-'; only letters, digits and '_' are allowed")
+        #expect(VALESwitchName.problem(with: "val0")?.contains("VALE_LIST cannot look it up") == true)
+    }
+
+    /// 4.5: opening `NAME{0` where NAME is no netdev and no VALE name makes
+    /// the kernel create the interface NAME. 3.0.1 step 4: a `val…` NAME
+    /// takes the VALE path instead. valed refused `val…` pipe names,
+    /// valectl did not: the rule is valed's. Identifier characters only, so
+    /// that libnetmap reads `netmap:NAME{0` the same way (4.1).
+    @Test func pipeNames() {
+        #expect(PipeName.problem(with: "p0") == nil)
+        #expect(PipeName.problem(with: "app_pipe_15char") == nil)
+        #expect(PipeName.problem(with: "valp") == "a pipe name must not start with 'val' (netmap would read it as a VALE switch)")
+        for name in ["a{b", "a}b", "a-b", "p%d", "p\u{E9}", "a b"] {
+            #expect(PipeName.problem(with: name) == "a pipe name has only letters, digits and _", "\(name)")
+        }
     }
 }

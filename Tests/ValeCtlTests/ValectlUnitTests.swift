@@ -1,4 +1,5 @@
 import Foundation
+import NetmapKit
 import Testing
 import ValeProtocol
 @testable import ValeCtl
@@ -10,15 +11,15 @@ import ValeProtocol
         ("vale0:abcdefghijklmnop", false), ("vale0:a b", false), ("vale0:a/b", false), ("vale0:eth0^", false), ("val0:eth0", false),
     ])
     func switchAndPortNames(_ text: String, _ valid: Bool) {
-        let accepted = (try? NameRules.switchAndPort(text)) != nil
+        let accepted = (try? NameArgument.switchAndPort(text)) != nil
         #expect(accepted == valid, "\(text)")
     }
 
     @Test func persistentPortNames() {
-        #expect((try? NameRules.checkPersistentPort("vm1")) != nil)
-        #expect((try? NameRules.checkPersistentPort("vale1")) == nil)
-        #expect((try? NameRules.checkPersistentPort("a/b")) == nil)
-        #expect((try? NameRules.checkPersistentPort("0123456789abcdef")) == nil)
+        #expect((try? NameArgument.check { try InterfaceName.validateNewInterface("vm1") }) != nil)
+        #expect((try? NameArgument.check { try InterfaceName.validateNewInterface("vale1") }) == nil)
+        #expect((try? NameArgument.check { try InterfaceName.validateNewInterface("a/b") }) == nil)
+        #expect((try? NameArgument.check { try InterfaceName.validateNewInterface("0123456789abcdef") }) == nil)
     }
 
     @Test func tableColumnsAreAligned() {

@@ -71,9 +71,9 @@ private func problems(_ yaml: String) -> [String] {
     @Test func errorsCarryLineColumnAndReason() {
         #expect(problems("datapath: fast\n") == ["1:11: datapath must be one of auto, kernel, userspace, not 'fast'"])
         #expect(problems("switchs: {}\n") == ["1:1: unknown key 'switchs' in the top level (expected datapath, module, nic, userspace, metrics, switches, ports, tunnels)"])
-        #expect(problems("switches:\n  bridge0:\n    ports:\n      - nic: eth0\n") == ["2:3: switch 'bridge0': a switch name must start with 'vale' (e.g. vale0)"])
+        #expect(problems("switches:\n  bridge0:\n    ports:\n      - nic: eth0\n") == ["2:3: switch 'bridge0': switch names must start with 'vale' (e.g. vale0)"])
         #expect(problems("switches:\n  vale0123456789012:\n    ports:\n      - nic: eth0\n")
-                    == ["2:3: switch 'vale0123456789012': a switch name has at most 15 characters including 'vale' (17 given)"])
+                    == ["2:3: switch 'vale0123456789012': the switch name 'vale0123456789012' is 17 characters; at most 15 are allowed (including 'vale')"])
         #expect(problems("switches:\n  vale0:\n    ports:\n      - nic: eth0\n  vale1:\n    ports:\n      - nic: eth0\n")
                     == ["7:14: eth0 is already attached to vale0 (an interface can be on one switch)"])
         #expect(problems("switches:\n  vale0:\n    ports:\n      - port: vale9\n")

@@ -209,12 +209,12 @@ func collect(_ stream: AsyncThrowingStream<MonitorReply, any Error>, seconds: In
     }
 
     @Test func pipeNamesThatCannotBeNetdevsOrLookLikeVALEAreRefused() {
-        #expect(PipeRegistry.problem(with: "p0") == nil)
-        #expect(PipeRegistry.problem(with: "app_pipe_15char") == nil)
-        #expect(PipeRegistry.problem(with: "") != nil)
-        #expect(PipeRegistry.problem(with: "sixteen_chars_xx") != nil)
-        #expect(PipeRegistry.problem(with: "vale0") != nil)
-        #expect(PipeRegistry.problem(with: "a{b") != nil)
+        #expect(PipeName.problem(with: "p0") == nil)
+        #expect(PipeName.problem(with: "app_pipe_15char") == nil)
+        #expect(PipeName.problem(with: "") != nil)
+        #expect(PipeName.problem(with: "sixteen_chars_xx") != nil)
+        #expect(PipeName.problem(with: "vale0") != nil)
+        #expect(PipeName.problem(with: "a{b") != nil)
         #expect(PipeRegistry.portName("p0", .master) == "p0{0")
         #expect(PipeRegistry.portName("p0", .slave) == "p0}0")
     }

@@ -108,12 +108,15 @@ struct SyscallSeamTests {
         }
     }
 
-    @Test func switchNamesFollowVALE() {
-        #expect(throws: SwitchError.self) { try UserspaceSwitchHost.validateSwitchName("vale-0") }
-        #expect(throws: SwitchError.self) { try UserspaceSwitchHost.validateSwitchName("") }
-        #expect(throws: SwitchError.self) { try UserspaceSwitchHost.validateSwitchName("a_name_that_is_too_long") }
-        #expect(throws: Never.self) { try UserspaceSwitchHost.validateSwitchName("vale_0") }
-        #expect(throws: SwitchError.self) { try validateInterfaceName("eth0:1", what: "interface") }
+    /// Switch names are VALE names checked by the caller (NetmapKit's
+    /// grammar, tested in NetmapKitTests); here a name only has to fit an ifreq.
+    @Test func interfaceNamesMustFitAnIfreq() {
+        #expect(throws: SwitchError.self) { try InterfaceRequests.checkName("eth0:1", what: "interface") }
+        #expect(throws: SwitchError.self) { try InterfaceRequests.checkName("", what: "interface") }
+        #expect(throws: SwitchError.self) { try InterfaceRequests.checkName("sixteen_bytes_xx", what: "TAP") }
+        #expect(throws: Never.self) { try InterfaceRequests.checkName("fifteen_bytes_x", what: "TAP") }
+        let error = #expect(throws: SwitchError.self) { try InterfaceRequests.checkName("eth0:1", what: "interface") }
+        #expect(error?.message == "invalid interface name 'eth0:1': an interface name has 1 to 15 bytes, no NUL and no ':'")
     }
 }
 

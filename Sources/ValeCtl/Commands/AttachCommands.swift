@@ -32,10 +32,10 @@ struct AttachCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    func validate() throws { _ = try NameRules.switchAndPort(target, argument: "SWITCH:IF") }
+    func validate() throws { _ = try NameArgument.switchAndPort(target, argument: "SWITCH:IF") }
 
     func run() throws {
-        let (switchName, interface) = try NameRules.switchAndPort(target, argument: "SWITCH:IF")
+        let (switchName, interface) = try NameArgument.switchAndPort(target, argument: "SWITCH:IF")
         let parameters = AttachParameters(switchName: switchName, interface: interface, hostStack: hostStack, force: force)
         try Session(options).run(.attach, parameters, as: AttachReply.self) { $0.message }
     }
@@ -59,10 +59,10 @@ struct DetachCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    func validate() throws { _ = try NameRules.switchAndPort(target, argument: "SWITCH:IF") }
+    func validate() throws { _ = try NameArgument.switchAndPort(target, argument: "SWITCH:IF") }
 
     func run() throws {
-        let (switchName, interface) = try NameRules.switchAndPort(target, argument: "SWITCH:IF")
+        let (switchName, interface) = try NameArgument.switchAndPort(target, argument: "SWITCH:IF")
         try Session(options).run(.detach, SwitchInterfaceParameters(switchName: switchName, interface: interface),
                                  as: ChangeReply.self) { $0.message }
     }

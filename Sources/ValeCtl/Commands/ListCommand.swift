@@ -1,4 +1,5 @@
 import ArgumentParser
+import NetmapKit
 import ValeProtocol
 
 struct ListCommand: ParsableCommand {
@@ -24,7 +25,7 @@ struct ListCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func validate() throws {
-        if let switchName { try NameRules.checkSwitch(switchName) }
+        if let switchName { try NameArgument.check { try VALESwitchName.validate(switchName) } }
     }
 
     func run() throws {

@@ -50,13 +50,13 @@ struct MonitorCommand: ParsableCommand {
     }
 
     func validate() throws {
-        _ = try NameRules.switchAndPort(target)
+        _ = try NameArgument.switchAndPort(target)
         if let count, count < 1 { throw ValidationError("-c must be 1 or more, not \(count)") }
         if write == "-" && options.json { throw ValidationError("-w - and --json both write to standard output; choose one") }
     }
 
     func run() throws {
-        let (switchName, port) = try NameRules.switchAndPort(target)
+        let (switchName, port) = try NameArgument.switchAndPort(target)
         var pcap: PcapWriter?
         if let write {
             let handle: FileHandle

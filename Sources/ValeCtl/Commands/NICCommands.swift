@@ -1,4 +1,5 @@
 import ArgumentParser
+import NetmapKit
 import ValeProtocol
 
 struct NICCommand: ParsableCommand {
@@ -25,7 +26,7 @@ struct NICShowCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    func validate() throws { try NameRules.checkInterface(interface) }
+    func validate() throws { try NameArgument.check { try InterfaceName.validate(interface) } }
 
     func run() throws {
         try Session(options).run(.showNIC, ShowNICParameters(interface: interface), as: ShowNICReply.self) { Self.render($0.nic) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NetmapKit
 import ValeProtocol
 #if canImport(Glibc)
 import Glibc
@@ -35,7 +36,7 @@ struct PipeCreateCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func validate() throws {
-        try NameRules.checkPipe(name)
+        try NameArgument.check("pipe") { try PipeName.validate(name) }
         if let slots, !(1...4096).contains(slots) { throw ValidationError("--slots must be between 1 and 4096, not \(slots)") }
     }
 
@@ -58,7 +59,7 @@ struct PipeDeleteCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    func validate() throws { try NameRules.checkPipe(name) }
+    func validate() throws { try NameArgument.check("pipe") { try PipeName.validate(name) } }
 
     func run() throws {
         try Session(options).run(.pipeDelete, NameParameters(name: name), as: ChangeReply.self) { $0.message }
@@ -121,7 +122,7 @@ struct PipeOpenCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func validate() throws {
-        try NameRules.checkPipe(name)
+        try NameArgument.check("pipe") { try PipeName.validate(name) }
         if command.isEmpty { throw ValidationError("give the command to run after --, e.g. valectl pipe open \(name) --end \(end.rawValue) -- my-app") }
     }
 

@@ -34,13 +34,13 @@ struct PollingEnableCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func validate() throws {
-        _ = try NameRules.switchAndPort(target, argument: "SWITCH:IF")
+        _ = try NameArgument.switchAndPort(target, argument: "SWITCH:IF")
         if let firstCPU, firstCPU < 0 { throw ValidationError("--cpu must be 0 or more, not \(firstCPU)") }
         if let cpus, cpus < 1 { throw ValidationError("--cpus must be 1 or more, not \(cpus)") }
     }
 
     func run() throws {
-        let (switchName, interface) = try NameRules.switchAndPort(target, argument: "SWITCH:IF")
+        let (switchName, interface) = try NameArgument.switchAndPort(target, argument: "SWITCH:IF")
         let parameters = EnablePollingParameters(switchName: switchName, interface: interface, firstCPU: firstCPU, cpus: cpus)
         try Session(options).run(.enablePolling, parameters, as: EnablePollingReply.self) { $0.message }
     }
@@ -60,10 +60,10 @@ struct PollingDisableCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    func validate() throws { _ = try NameRules.switchAndPort(target, argument: "SWITCH:IF") }
+    func validate() throws { _ = try NameArgument.switchAndPort(target, argument: "SWITCH:IF") }
 
     func run() throws {
-        let (switchName, interface) = try NameRules.switchAndPort(target, argument: "SWITCH:IF")
+        let (switchName, interface) = try NameArgument.switchAndPort(target, argument: "SWITCH:IF")
         try Session(options).run(.disablePolling, SwitchInterfaceParameters(switchName: switchName, interface: interface),
                                  as: ChangeReply.self) { $0.message }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NetmapKit
 import ValeProtocol
 
 struct PortCommand: ParsableCommand {
@@ -44,9 +45,10 @@ struct PortCreateCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func validate() throws {
-        try NameRules.checkPersistentPort(name)
-        if let switchName { try NameRules.checkSwitch(switchName) }
-        for (option, value, limit) in [("--tx-slots", txSlots, 4096), ("--rx-slots", rxSlots, 4096), ("--tx-rings", txRings, 16), ("--rx-rings", rxRings, 16)] {
+        try NameArgument.check { try InterfaceName.validateNewInterface(name) }
+        if let switchName { try NameArgument.check { try VALESwitchName.validate(switchName) } }
+        for (option, value, limit) in [("--tx-slots", txSlots, VALELimits.maxSlotsPerRing), ("--rx-slots", rxSlots, VALELimits.maxSlotsPerRing),
+                                       ("--tx-rings", txRings, VALELimits.maxRingsPerDirection), ("--rx-rings", rxRings, VALELimits.maxRingsPerDirection)] {
             if let value, !(1...limit).contains(value) {
                 throw ValidationError("\(option) must be between 1 and \(limit), not \(value)")
             }
@@ -76,7 +78,7 @@ struct PortDeleteCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    func validate() throws { try NameRules.checkPersistentPort(name) }
+    func validate() throws { try NameArgument.check { try InterfaceName.validateNewInterface(name) } }
 
     func run() throws {
         try Session(options).run(.deletePort, NameParameters(name: name), as: ChangeReply.self) { $0.message }
@@ -100,7 +102,13 @@ struct PortShowCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    func validate() throws { try NameRules.checkPortReference(name) }
+    func validate() throws {
+        if name.contains(":") {
+            _ = try NameArgument.switchAndPort(name, argument: "NAME")
+        } else {
+            try NameArgument.check { try InterfaceName.validate(name) }
+        }
+    }
 
     func run() throws {
         try Session(options).run(.showPort, NameParameters(name: name), as: ShowPortReply.self) { Self.render($0.port) }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NetmapKit
 import ValeProtocol
 
 struct TunnelCommand: ParsableCommand {
@@ -71,9 +72,9 @@ struct TunnelCreateCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func validate() throws {
-        try NameRules.checkPersistentPort(name)
-        if let switchName { try NameRules.checkSwitch(switchName) }
-        if let underlay { try NameRules.checkInterface(underlay) }
+        try NameArgument.check { try InterfaceName.validateNewInterface(name) }
+        if let switchName { try NameArgument.check { try VALESwitchName.validate(switchName) } }
+        if let underlay { try NameArgument.check { try InterfaceName.validate(underlay) } }
         guard kind == "vxlan" || kind == "geneve" else { throw ValidationError("--type must be vxlan or geneve, not '\(kind)'") }
         guard (0...16_777_215).contains(vni) else { throw ValidationError("--vni must be between 0 and 16777215, not \(vni)") }
         if let port, !(1...65535).contains(port) { throw ValidationError("--port must be between 1 and 65535, not \(port)") }
@@ -105,7 +106,7 @@ struct TunnelDeleteCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    func validate() throws { try NameRules.checkInterface(name) }
+    func validate() throws { try NameArgument.check { try InterfaceName.validate(name) } }
 
     func run() throws {
         try Session(options).run(.tunnelDelete, NameParameters(name: name), as: ChangeReply.self) { $0.message }

@@ -31,14 +31,14 @@ struct VnetHeaderSetCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func validate() throws {
-        _ = try NameRules.switchAndPort(target)
+        _ = try NameArgument.switchAndPort(target)
         guard SetVnetHeaderParameters.validLengths.contains(length) else {
             throw ValidationError("the virtio-net header length must be 0, 10 or 12, not \(length)")
         }
     }
 
     func run() throws {
-        let (switchName, port) = try NameRules.switchAndPort(target)
+        let (switchName, port) = try NameArgument.switchAndPort(target)
         try Session(options).run(.setVnetHeader, SetVnetHeaderParameters(switchName: switchName, port: port, length: length),
                                  as: ChangeReply.self) { $0.message }
     }

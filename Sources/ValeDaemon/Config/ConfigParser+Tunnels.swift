@@ -57,7 +57,7 @@ extension ConfigParser {
         }
         var underlay: String?
         if let v = map["dev"], let text = reader.string(v, "\(what): dev") {
-            if let reason = NameRules.interfaceNameProblem(text) { reader.report(v, "\(what): dev '\(text)': \(reason)"); valid = false }
+            if let reason = DesiredState.interfaceNameProblem(text) { reader.report(v, "\(what): dev '\(text)': \(reason)"); valid = false }
             underlay = text
         }
         guard valid else { return }
@@ -67,7 +67,7 @@ extension ConfigParser {
         if desired.persistentPorts[name] != nil { reader.report(n, "\(what): \(name) is also declared as a persistent port"); return }
         desired.tunnels[name] = spec
         if let v = map["switch"], let switchName = reader.string(v, "\(what): switch") {
-            if let reason = NameRules.switchNameProblem(switchName) { reader.report(v, "\(what): switch '\(switchName)': \(reason)"); return }
+            if let reason = DesiredState.switchNameProblem(switchName) { reader.report(v, "\(what): switch '\(switchName)': \(reason)"); return }
             addAttachment(AttachmentSpec(switchName: switchName, interface: name, owner: .config), at: v, into: &desired, &reader)
         }
     }

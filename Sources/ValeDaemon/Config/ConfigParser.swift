@@ -96,10 +96,10 @@ public struct ConfigParser {
         if let node = top["switches"], let switches = reader.mapping(node, "switches") {
             for (keyNode, value) in switches {
                 guard let name = reader.string(keyNode, "switch name") else { continue }
-                if let reason = NameRules.switchNameProblem(name) { reader.report(keyNode, "switch '\(name)': \(reason)") }
+                if let reason = DesiredState.switchNameProblem(name) { reader.report(keyNode, "switch '\(name)': \(reason)") }
                 parseSwitch(name: name, value, into: &config.desired, &reader)
             }
-            let maxBridges = Int(config.module.options["max_bridges"] ?? "") ?? NameRules.defaultMaxSwitches
+            let maxBridges = Int(config.module.options["max_bridges"] ?? "") ?? DesiredState.defaultMaxSwitches
             if config.desired.switchNames.count > maxBridges {
                 reader.report(node, "\(config.desired.switchNames.count) switches configured but netmap allows \(maxBridges) per network namespace (raise module option max_bridges)")
             }
@@ -200,15 +200,15 @@ public struct ConfigParser {
         }
         let count = desired.attachments.values.filter { $0.switchName == name }.count - before
         let slots = desired.attachments.values.filter { $0.switchName == name }.reduce(0) { $0 + ($1.hostStack ? 2 : 1) }
-        if slots > NameRules.usablePortsPerSwitch {
-            reader.report(portsNode, "switch '\(name)' would need \(slots) port slots (\(count) ports, host-stack ports count twice); a VALE switch holds \(NameRules.usablePortsPerSwitch)")
+        if slots > DesiredState.usablePortsPerSwitch {
+            reader.report(portsNode, "switch '\(name)' would need \(slots) port slots (\(count) ports, host-stack ports count twice); a VALE switch holds \(DesiredState.usablePortsPerSwitch)")
         }
     }
 
     private func parseNIC(_ map: Node.Mapping, _ node: Node, switchName: String, into desired: inout DesiredState, _ reader: inout Reader) {
         reader.allowOnly(map, ["nic", "host-stack", "driver", "polling", "vnet-header", "settings"], in: "nic port of \(switchName)")
         guard let n = map["nic"], let ifname = reader.string(n, "nic") else { return }
-        if let reason = NameRules.interfaceNameProblem(ifname) { reader.report(n, "nic '\(ifname)': \(reason)"); return }
+        if let reason = DesiredState.interfaceNameProblem(ifname) { reader.report(n, "nic '\(ifname)': \(reason)"); return }
         var spec = AttachmentSpec(switchName: switchName, interface: ifname, owner: .config)
         if let v = map["host-stack"] { spec.hostStack = reader.bool(v, "host-stack") ?? false }
         if let v = map["driver"], let d = reader.enumeration(v, DriverChoice.self, "driver") { spec.driver = d }
@@ -225,12 +225,12 @@ public struct ConfigParser {
         guard let n = map["port"], let name = reader.string(n, "port") else {
             reader.report(node, "a persistent port needs `port: NAME`"); return
         }
-        if let reason = NameRules.persistentPortNameProblem(name) { reader.report(n, "port '\(name)': \(reason)"); return }
+        if let reason = DesiredState.persistentPortNameProblem(name) { reader.report(n, "port '\(name)': \(reason)"); return }
         var geometry = PortGeometry()
-        if let v = map["tx-slots"], let x = reader.integer(v, "tx-slots", 1...NameRules.maxSlots) { geometry.txSlots = UInt32(x) }
-        if let v = map["rx-slots"], let x = reader.integer(v, "rx-slots", 1...NameRules.maxSlots) { geometry.rxSlots = UInt32(x) }
-        if let v = map["tx-rings"], let x = reader.integer(v, "tx-rings", 1...NameRules.maxRings) { geometry.txRings = UInt16(x) }
-        if let v = map["rx-rings"], let x = reader.integer(v, "rx-rings", 1...NameRules.maxRings) { geometry.rxRings = UInt16(x) }
+        if let v = map["tx-slots"], let x = reader.integer(v, "tx-slots", 1...DesiredState.maxSlots) { geometry.txSlots = UInt32(x) }
+        if let v = map["rx-slots"], let x = reader.integer(v, "rx-slots", 1...DesiredState.maxSlots) { geometry.rxSlots = UInt32(x) }
+        if let v = map["tx-rings"], let x = reader.integer(v, "tx-rings", 1...DesiredState.maxRings) { geometry.txRings = UInt16(x) }
+        if let v = map["rx-rings"], let x = reader.integer(v, "rx-rings", 1...DesiredState.maxRings) { geometry.rxRings = UInt16(x) }
         var port = PersistentPortSpec(name: name, geometry: geometry, owner: .config)
         if let v = map["user"] { port.user = reader.string(v, "user") }
         if let v = map["group"] { port.group = reader.string(v, "group") }
@@ -255,7 +255,7 @@ public struct ConfigParser {
             reader.report(node, "\(spec.interface) \(why)")
             return
         }
-        if let warning = NameRules.longNameWarning(switchName: spec.switchName, port: spec.interface) {
+        if let warning = DesiredState.longNameWarning(switchName: spec.switchName, port: spec.interface) {
             reader.warnings.append("\(reader.file):\(node.mark?.line ?? 0):\(node.mark?.column ?? 0): \(warning)")
         }
         desired.attachments[spec.key] = spec

@@ -15,10 +15,10 @@ extension Engine {
     }
 
     private func attachLocked(_ switchName: String, _ interface: String, _ hostStack: Bool, _ force: Bool) async throws -> OperationResult {
-        if let problem = NameRules.switchNameProblem(switchName) {
+        if let problem = DesiredState.switchNameProblem(switchName) {
             throw EngineError(.invalidArgument, "cannot attach \(switchName):\(interface): \(problem)")
         }
-        if let problem = NameRules.interfaceNameProblem(interface) {
+        if let problem = DesiredState.interfaceNameProblem(interface) {
             throw EngineError(.invalidArgument, "cannot attach \(switchName):\(interface): \(problem)")
         }
         let key = "\(switchName):\(interface)"
@@ -44,8 +44,8 @@ extension Engine {
             throw EngineError(.notFound, "cannot attach \(key): no interface named \(interface)")
         }
         let slots = state.desired.attachments.values.filter { $0.switchName == switchName }.reduce(0) { $0 + ($1.hostStack ? 2 : 1) }
-        if slots + (hostStack ? 2 : 1) > NameRules.usablePortsPerSwitch {
-            throw EngineError(.conflict, "cannot attach \(key): \(switchName) is full (\(NameRules.usablePortsPerSwitch) ports)")
+        if slots + (hostStack ? 2 : 1) > DesiredState.usablePortsPerSwitch {
+            throw EngineError(.conflict, "cannot attach \(key): \(switchName) is full (\(DesiredState.usablePortsPerSwitch) ports)")
         }
         if let problem = switchLimitProblem(switchName) {
             throw EngineError(.conflict, "cannot attach \(key): \(problem)")
@@ -73,7 +73,7 @@ extension Engine {
         let newSwitch = !state.desired.switchNames.contains(switchName) && !observed.contains { $0.switchName == switchName }
         guard newSwitch else { return nil }
         let inUse = Set(observed.map(\.switchName)).union(state.desired.switchNames)
-        let limit = Int(config.module.options["max_bridges"] ?? "") ?? NameRules.defaultMaxSwitches
+        let limit = Int(config.module.options["max_bridges"] ?? "") ?? DesiredState.defaultMaxSwitches
         guard inUse.count >= limit else { return nil }
         return "all \(limit) switches of this network namespace are in use (\(inUse.sorted().joined(separator: ", ")))"
     }
@@ -113,14 +113,14 @@ extension Engine {
     }
 
     private func createPortLocked(_ name: String, _ switchName: String?, _ geometry: PortGeometry, _ user: String?, _ group: String?) async throws -> OperationResult {
-        if let problem = NameRules.persistentPortNameProblem(name) {
+        if let problem = DesiredState.persistentPortNameProblem(name) {
             throw EngineError(.invalidArgument, "cannot create port \(name): \(problem)")
         }
-        if let switchName, let problem = NameRules.switchNameProblem(switchName) {
+        if let switchName, let problem = DesiredState.switchNameProblem(switchName) {
             throw EngineError(.invalidArgument, "cannot create port \(name) on \(switchName): \(problem)")
         }
-        for (value, limit, what) in [(Int(geometry.txSlots), NameRules.maxSlots, "tx-slots"), (Int(geometry.rxSlots), NameRules.maxSlots, "rx-slots"),
-                                     (Int(geometry.txRings), NameRules.maxRings, "tx-rings"), (Int(geometry.rxRings), NameRules.maxRings, "rx-rings")] where value > limit {
+        for (value, limit, what) in [(Int(geometry.txSlots), DesiredState.maxSlots, "tx-slots"), (Int(geometry.rxSlots), DesiredState.maxSlots, "rx-slots"),
+                                     (Int(geometry.txRings), DesiredState.maxRings, "tx-rings"), (Int(geometry.rxRings), DesiredState.maxRings, "rx-rings")] where value > limit {
             throw EngineError(.invalidArgument, "cannot create port \(name): \(what) must be at most \(limit), not \(value)")
         }
         if let switchName {

@@ -24,7 +24,7 @@ extension Engine {
         let name = spec.name
         let what = "cannot create tunnel \(name)"
         if let problem = spec.problem() { throw EngineError(.invalidArgument, "\(what): \(problem)") }
-        if let switchName, let problem = NameRules.switchNameProblem(switchName) {
+        if let switchName, let problem = DesiredState.switchNameProblem(switchName) {
             throw EngineError(.invalidArgument, "\(what) on \(switchName): \(problem)")
         }
         if let underlay = spec.underlay, tunnels.mtu(of: underlay) == nil {
@@ -57,9 +57,9 @@ extension Engine {
         }
         if let switchName, let key, state.desired.attachments[key] == nil {
             let slots = state.desired.attachments.values.filter { $0.switchName == switchName }.reduce(0) { $0 + ($1.hostStack ? 2 : 1) }
-            if slots + 1 > NameRules.usablePortsPerSwitch {
+            if slots + 1 > DesiredState.usablePortsPerSwitch {
                 state.desired = previous
-                throw EngineError(.conflict, "\(what) on \(switchName): \(switchName) is full (\(NameRules.usablePortsPerSwitch) ports)")
+                throw EngineError(.conflict, "\(what) on \(switchName): \(switchName) is full (\(DesiredState.usablePortsPerSwitch) ports)")
             }
             state.desired.attachments[key] = AttachmentSpec(switchName: switchName, interface: name, owner: .runtime)
             changed = true

@@ -69,17 +69,6 @@ public final class PipeRegistry: PipeProviding, Sendable {
         end == .master ? "\(name){0" : "\(name)}0"
     }
 
-    /// Why `name` cannot be a pipe name, or nil. Pipe names become netdev
-    /// names (at most 15 characters) and must not look like a VALE name.
-    public static func problem(with name: String) -> String? {
-        guard !name.isEmpty, name.utf8.count <= 15 else { return "a pipe name has 1 to 15 characters" }
-        guard name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") }) else {
-            return "a pipe name has only letters, digits and _"
-        }
-        guard !name.hasPrefix("val") else { return "a pipe name must not start with 'val' (netmap would read it as a VALE switch)" }
-        return nil
-    }
-
     /// Re-opens the pipes recorded in the store (daemon start). A pipe that
     /// cannot be opened is logged and stays recorded; `pipe delete` forgets it.
     public func restore() async {
@@ -127,7 +116,7 @@ public final class PipeRegistry: PipeProviding, Sendable {
     }
 
     public func create(name: String, slots: Int?) async throws -> PipeCreateReply {
-        if let problem = Self.problem(with: name) {
+        if let problem = PipeName.problem(with: name) {
             throw VarlinkError.invalidName(name, reason: problem, message: "cannot create pipe \(name): \(problem)")
         }
         if let slots, !(1...4096).contains(slots) {

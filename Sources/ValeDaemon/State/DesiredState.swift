@@ -1,3 +1,5 @@
+import NetmapKit
+
 /// What valed wants the switches to look like: the configuration file plus
 /// the changes made through valectl. The engine reconciles the datapath
 /// towards it; the store keeps it across restarts.
@@ -203,4 +205,33 @@ public struct NICSettings: Codable, Equatable, Sendable {
     /// datapath's choice (`resolvingOffloads`).
     public static let defaults = NICSettings(promiscuous: true, offloads: nil, vlanStripping: false,
                                              pauseFrames: nil, carrierTimeout: 10, features: nil)
+}
+
+// MARK: Names and limits
+
+/// The names and sizes the desired state accepts, from NetmapKit: its name
+/// grammar (NETMAP-API.md section 4), the one valectl checks with too, and
+/// the kernel's limits (2.3.9), which valed keeps on the userspace datapath
+/// as well, so that one configuration serves both.
+extension DesiredState {
+    /// Why `name` cannot be a switch name, or nil.
+    public static func switchNameProblem(_ name: String) -> String? { VALESwitchName.problem(with: name) }
+    /// Why `name` cannot be a network interface name, or nil. A NIC named
+    /// `val…` is accepted: valed only attaches it as `valeX:valY` (4.3).
+    public static func interfaceNameProblem(_ name: String) -> String? { InterfaceName.problem(with: name) }
+    /// Why `name` cannot be a persistent port (VALE_NEWIF, a TAP device) or a tunnel, or nil.
+    public static func persistentPortNameProblem(_ name: String) -> String? { InterfaceName.newInterfaceProblem(with: name) }
+    /// The warning for a `switch:port` name QEMU and bhyve would cut to 15 bytes, or nil.
+    public static func longNameWarning(switchName: String, port: String) -> String? {
+        (try? VALEPortName(switch: switchName, port: port))?.warnings.first?.description
+    }
+
+    /// Switches per network namespace unless module option `max_bridges` says otherwise.
+    public static let defaultMaxSwitches = VALELimits.defaultMaxSwitches
+    /// Ports a switch holds (a host-stack port takes one more).
+    public static let usablePortsPerSwitch = VALELimits.usablePorts
+    /// Most slots per ring of a persistent port.
+    public static let maxSlots = VALELimits.maxSlotsPerRing
+    /// Most rings per direction of a persistent port.
+    public static let maxRings = VALELimits.maxRingsPerDirection
 }

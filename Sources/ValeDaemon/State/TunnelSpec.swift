@@ -45,7 +45,7 @@ public struct TunnelSpec: Codable, Equatable, Sendable {
     /// ("cannot create tunnel vx0: …"), or nil when it is fine. Checks
     /// everything that needs no kernel: names, VNI, addresses, families.
     public func problem() -> String? {
-        if let problem = NameRules.persistentPortNameProblem(name) {
+        if let problem = DesiredState.persistentPortNameProblem(name) {
             return problem.replacingOccurrences(of: "a persistent port name", with: "a tunnel name")
         }
         if vni > Self.maxVNI { return "the VNI must be between 0 and \(Self.maxVNI), not \(vni)" }
@@ -66,7 +66,7 @@ public struct TunnelSpec: Codable, Equatable, Sendable {
             if address.family != families.first { return "local address \(local) and the remotes are of different IP versions" }
             if address.isMulticast || address.isUnspecified { return "local address \(local) is not a unicast address" }
         }
-        if let underlay, let problem = NameRules.interfaceNameProblem(underlay) { return "underlay device '\(underlay)': \(problem)" }
+        if let underlay, let problem = DesiredState.interfaceNameProblem(underlay) { return "underlay device '\(underlay)': \(problem)" }
         if underlay == name { return "a tunnel cannot be its own underlay" }
         if kind == .geneve {
             // The kernel's geneve device has one IFLA_GENEVE_REMOTE and no FDB.
