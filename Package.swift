@@ -45,21 +45,23 @@ let package = Package(
         .target(name: "CLinuxSupport", dependencies: ["CLinuxUAPI"], path: "Sources/Shims/CLinuxSupport"),
 
         // MARK: Libraries
+        // The one errno type and EINTR loop every library's system-call seam uses (docs/design.md).
+        .target(name: "SystemCallSeam"),
         // netmap ABI, syscall seam, typed control requests, port names, rings.
-        .target(name: "NetmapKit", dependencies: ["CNetmap"]),
+        .target(name: "NetmapKit", dependencies: ["CNetmap", "SystemCallSeam"]),
         // The Varlink wire format and valed's interface: shared by valed and valectl.
         .target(name: "ValeProtocol", dependencies: ["CLinuxSupport"], exclude: ["io.valed.varlink"]),
         // NIC state over netlink (libnl-3): flags, ethtool features, carrier, events.
-        .target(name: "ValeLink", dependencies: ["CNetlink", "CNetlinkRoute", "CNetlinkGenl", "CLinuxUAPI", "CLinuxSupport"]),
+        .target(name: "ValeLink", dependencies: ["CNetlink", "CNetlinkRoute", "CNetlinkGenl", "CLinuxUAPI", "CLinuxSupport", "SystemCallSeam"]),
         // netmap module and patched drivers (libkmod, /sys/module).
-        .target(name: "ValeModules", dependencies: ["CKmod"]),
+        .target(name: "ValeModules", dependencies: ["CKmod", "SystemCallSeam"]),
         // sd_notify, socket activation, journal (libsystemd).
-        .target(name: "ValeSystemd", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ValeSystemd", dependencies: ["CSystemd", "SystemCallSeam", .product(name: "Logging", package: "swift-log")]),
         // The userspace datapath: learning switch, AF_PACKET and TAP ports.
-        .target(name: "ValeSwitch", dependencies: ["CLinuxUAPI", "CLinuxSupport"]),
+        .target(name: "ValeSwitch", dependencies: ["CLinuxUAPI", "CLinuxSupport", "SystemCallSeam"]),
         // The daemon: engine, store, config, control server, datapaths.
         .target(name: "ValeDaemon", dependencies: [
-            "NetmapKit", "ValeProtocol", "ValeLink", "ValeModules", "ValeSystemd", "ValeSwitch", "CLinuxSupport",
+            "NetmapKit", "SystemCallSeam", "ValeProtocol", "ValeLink", "ValeModules", "ValeSystemd", "ValeSwitch", "CLinuxSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -91,16 +93,17 @@ let package = Package(
         ], path: "Sources/ValePktgen"),
 
         // MARK: Tests
+        .testTarget(name: "SystemCallSeamTests", dependencies: ["SystemCallSeam"]),
         .testTarget(name: "NetmapKitTests", dependencies: ["NetmapKit", "CNetmap", "NetmapKitTesting", "VALEKernelModel", "vale-kernel-model"]),
         .testTarget(name: "ValeProtocolTests", dependencies: ["ValeProtocol"]),
         // The control server over a real socket with a fake handler, and the real valectl binary.
         .testTarget(name: "ValeCtlTests", dependencies: ["ValeCtl", "ValeDaemon", "ValeProtocol", "TestSupport"]),
-        .testTarget(name: "ValeLinkTests", dependencies: ["ValeLink", "TestSupport"]),
-        .testTarget(name: "ValeModulesTests", dependencies: ["ValeModules", "TestSupport"]),
-        .testTarget(name: "ValeSystemdTests", dependencies: ["ValeSystemd", "TestSupport"]),
-        .testTarget(name: "ValeSwitchTests", dependencies: ["ValeSwitch", "TestSupport"]),
+        .testTarget(name: "ValeLinkTests", dependencies: ["ValeLink", "SystemCallSeam", "TestSupport"]),
+        .testTarget(name: "ValeModulesTests", dependencies: ["ValeModules", "SystemCallSeam", "TestSupport"]),
+        .testTarget(name: "ValeSystemdTests", dependencies: ["ValeSystemd", "SystemCallSeam", "TestSupport"]),
+        .testTarget(name: "ValeSwitchTests", dependencies: ["ValeSwitch", "SystemCallSeam", "TestSupport"]),
         .testTarget(name: "ValePktgenTests", dependencies: ["vale-pktgen", "NetmapKit", "NetmapKitTesting"]),
-        .testTarget(name: "ValeDaemonTests", dependencies: ["ValeDaemon", "ValeProtocol", "ValeModules", "TestSupport", "NetmapKit", "NetmapKitTesting", "VALEKernelModel",
+        .testTarget(name: "ValeDaemonTests", dependencies: ["ValeDaemon", "ValeProtocol", "ValeModules", "SystemCallSeam", "TestSupport", "NetmapKit", "NetmapKitTesting", "VALEKernelModel",
                                                    .product(name: "Prometheus", package: "swift-prometheus")]),
         // NetmapKit's seam for unit tests: records calls with their bytes, injects errnos.
         .target(name: "NetmapKitTesting", dependencies: ["NetmapKit", "CNetmap"], path: "Tests/NetmapKitTesting"),

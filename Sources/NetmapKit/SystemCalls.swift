@@ -2,6 +2,9 @@
 import Glibc
 #endif
 import CNetmap
+// `Errno` lives in SystemCallSeam, the errno type of every library; NetmapKit
+// published it first, so its users keep seeing it through `import NetmapKit`.
+@_exported import SystemCallSeam
 
 /// The one seam through which every NetmapKit system call passes.
 ///
@@ -30,55 +33,41 @@ public struct LiveNetmapSystemCalls: NetmapSystemCalls {
     /// Creates the live seam.
     public init() {}
 
-    /// Runs `body` again while it fails with `EINTR`: the single place where
-    /// NetmapKit handles interrupted system calls.
-    @inline(__always)
-    static func retryingOnInterrupt<T>(_ body: () -> T, failed: (T) -> Bool) throws(Errno) -> T {
-        while true {
-            let result = body()
-            if !failed(result) { return result }
-            let error = Errno.current
-            if error != .interrupted { throw error }
-        }
-    }
-
     /// `open(2)`, with `O_CLOEXEC` added so netmap fds do not leak into children.
     public func open(_ path: String, flags: Int32) throws(Errno) -> Int32 {
-        try Self.retryingOnInterrupt({ Glibc.open(path, flags | O_CLOEXEC) }, failed: { $0 < 0 })
+        try retryingInterrupts { Glibc.open(path, flags | O_CLOEXEC) }
     }
 
-    /// `close(2)`. Not retried on `EINTR`: on Linux the fd is released anyway.
+    /// `close(2)`. Not retried on `EINTR`: on Linux the fd is released anyway
+    /// (a retry could close a descriptor another thread just got).
     public func close(_ fd: Int32) throws(Errno) {
-        if Glibc.close(fd) < 0 {
-            let error = Errno.current
-            if error != .interrupted { throw error }
+        if case .failure(let error) = valueOrErrno(retryOnInterrupt: false, { Glibc.close(fd) }), error != .interrupted {
+            throw error
         }
     }
 
     /// `ioctl(2)` through `cnetmap_ioctl`.
     public func ioctl(_ fd: Int32, request: UInt, argument: UnsafeMutableRawPointer?) throws(Errno) -> Int32 {
-        try Self.retryingOnInterrupt({ cnetmap_ioctl(fd, request, argument) }, failed: { $0 < 0 })
+        try retryingInterrupts { cnetmap_ioctl(fd, request, argument) }
     }
 
     /// `mmap(2)`; `MAP_FAILED` becomes the thrown errno.
     public func mmap(length: Int, protection: Int32, flags: Int32, fd: Int32, offset: Int) throws(Errno) -> UnsafeMutableRawPointer {
         let failedAddress = UnsafeMutableRawPointer(bitPattern: -1)
-        let address = try Self.retryingOnInterrupt(
+        let address = try valueOrErrno(
             { Glibc.mmap(nil, length, protection, flags, fd, off_t(offset)) },
-            failed: { $0 == nil || $0 == failedAddress })
+            failed: { $0 == nil || $0 == failedAddress }).get()
         guard let address else { throw Errno.outOfMemory }
         return address
     }
 
     /// `munmap(2)`.
     public func munmap(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno) {
-        if Glibc.munmap(address, length) < 0 { throw Errno.current }
+        _ = try retryingInterrupts { Glibc.munmap(address, length) }
     }
 
     /// `poll(2)`.
     public func poll(_ descriptors: UnsafeMutableBufferPointer<pollfd>, timeout: Int32) throws(Errno) -> Int {
-        Int(try Self.retryingOnInterrupt(
-            { Glibc.poll(descriptors.baseAddress, nfds_t(descriptors.count), timeout) },
-            failed: { $0 < 0 }))
+        Int(try retryingInterrupts { Glibc.poll(descriptors.baseAddress, nfds_t(descriptors.count), timeout) })
     }
 }

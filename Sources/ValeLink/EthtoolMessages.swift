@@ -13,7 +13,7 @@ struct EthtoolMessages {
     let family: Int32
 
     private func start(_ command: Int, device: String?, flags: UInt32) throws(NetlinkFailure) -> OpaquePointer {
-        guard let message = nlmsg_alloc() else { throw NetlinkFailure(errno: ENOMEM, request: "nlmsg_alloc") }
+        guard let message = nlmsg_alloc() else { throw NetlinkFailure(errno: .outOfMemory, request: "nlmsg_alloc") }
         _ = genlmsg_put(message, UInt32(NL_AUTO_PORT), UInt32(NL_AUTO_SEQ), family, 0, 0,
                         UInt8(command), UInt8(ETHTOOL_GENL_VERSION))
         // Every *_HEADER attribute is number 1.

@@ -4,6 +4,7 @@ import CNetlinkGenl
 import CLinuxUAPI
 import CLinuxSupport
 import Foundation
+import SystemCallSeam
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -62,7 +63,7 @@ public final class LibnlSession: NetlinkSession, @unchecked Sendable {
     public func link(named name: String) throws(NetlinkFailure) -> LinkInfo {
         // IFNAMSIZ is 16 including the terminating NUL.
         guard !name.isEmpty, name.utf8.count < 16 else {
-            throw NetlinkFailure(errno: ENODEV, request: "RTM_GETLINK")
+            throw NetlinkFailure(errno: .noSuchDevice, request: "RTM_GETLINK")
         }
         let message = try RouteMessages.getLink(index: 0, name: name)
         return try oneLink(message)
@@ -80,7 +81,7 @@ public final class LibnlSession: NetlinkSession, @unchecked Sendable {
                 if found == nil { found = RouteMessages.linkInfo(from: reply) }
             }
         }
-        guard let found else { throw NetlinkFailure(errno: ENODEV, request: "RTM_GETLINK") }
+        guard let found else { throw NetlinkFailure(errno: .noSuchDevice, request: "RTM_GETLINK") }
         return found
     }
 
@@ -142,7 +143,7 @@ public final class LibnlSession: NetlinkSession, @unchecked Sendable {
     }
 
     public func tunnelLink(named name: String) throws(NetlinkFailure) -> TunnelLinkInfo {
-        guard !name.isEmpty, name.utf8.count < 16 else { throw NetlinkFailure(errno: ENODEV, request: "RTM_GETLINK") }
+        guard !name.isEmpty, name.utf8.count < 16 else { throw NetlinkFailure(errno: .noSuchDevice, request: "RTM_GETLINK") }
         let message = try RouteMessages.getLink(index: 0, name: name)
         var found: TunnelLinkInfo?
         try withSockets { (state) throws(NetlinkFailure) in
@@ -150,7 +151,7 @@ public final class LibnlSession: NetlinkSession, @unchecked Sendable {
                 if found == nil { found = TunnelMessages.tunnelInfo(from: reply) }
             }
         }
-        guard let found else { throw NetlinkFailure(errno: ENODEV, request: "RTM_GETLINK") }
+        guard let found else { throw NetlinkFailure(errno: .noSuchDevice, request: "RTM_GETLINK") }
         return found
     }
 
@@ -180,7 +181,7 @@ public final class LibnlSession: NetlinkSession, @unchecked Sendable {
                 if found == nil { found = TunnelMessages.outputInterface(from: reply) }
             }
         }
-        guard let found else { throw NetlinkFailure(errno: ENETUNREACH, request: "RTM_GETROUTE") }
+        guard let found else { throw NetlinkFailure(errno: .networkUnreachable, request: "RTM_GETROUTE") }
         return found
     }
 
@@ -192,7 +193,7 @@ public final class LibnlSession: NetlinkSession, @unchecked Sendable {
     ) throws(NetlinkFailure) -> T? {
         try withSockets { (state) throws(NetlinkFailure) -> T? in
             guard let ethtool = state.ethtool else {
-                throw NetlinkFailure(errno: 0, request: request,
+                throw NetlinkFailure(errno: nil, request: request,
                                      libraryMessage: "this kernel has no ethtool netlink family (Linux 5.6 or later is needed)")
             }
             let message = try build(ethtool)
@@ -209,7 +210,7 @@ public final class LibnlSession: NetlinkSession, @unchecked Sendable {
         let table: FeatureTable? = try ethtoolExchange("ETHTOOL_MSG_FEATURES_GET",
             build: { (ethtool) throws(NetlinkFailure) in try ethtool.featuresRequest(device: name) },
             parse: { reply, _ in EthtoolMessages.featureTable(from: reply, names: names) })
-        guard let table else { throw NetlinkFailure(errno: EIO, request: "ETHTOOL_MSG_FEATURES_GET") }
+        guard let table else { throw NetlinkFailure(errno: .ioError, request: "ETHTOOL_MSG_FEATURES_GET") }
         return table
     }
 
@@ -219,7 +220,7 @@ public final class LibnlSession: NetlinkSession, @unchecked Sendable {
         let names: [Int: String]? = try ethtoolExchange("ETHTOOL_MSG_STRSET_GET",
             build: { (ethtool) throws(NetlinkFailure) in try ethtool.featureNamesRequest(device: device) },
             parse: { reply, _ in EthtoolMessages.featureNames(from: reply) })
-        guard let names, !names.isEmpty else { throw NetlinkFailure(errno: EIO, request: "ETHTOOL_MSG_STRSET_GET") }
+        guard let names, !names.isEmpty else { throw NetlinkFailure(errno: .ioError, request: "ETHTOOL_MSG_STRSET_GET") }
         try withSockets { (state) -> Void in state.featureNames = names }
         return names
     }
@@ -235,7 +236,7 @@ public final class LibnlSession: NetlinkSession, @unchecked Sendable {
         let settings: PauseSettings? = try ethtoolExchange("ETHTOOL_MSG_PAUSE_GET",
             build: { (ethtool) throws(NetlinkFailure) in try ethtool.pauseRequest(device: name) },
             parse: { reply, _ in EthtoolMessages.pause(from: reply) })
-        guard let settings else { throw NetlinkFailure(errno: EIO, request: "ETHTOOL_MSG_PAUSE_GET") }
+        guard let settings else { throw NetlinkFailure(errno: .ioError, request: "ETHTOOL_MSG_PAUSE_GET") }
         return settings
     }
 
@@ -246,12 +247,12 @@ public final class LibnlSession: NetlinkSession, @unchecked Sendable {
     }
 
     public func driverInfo(of name: String) throws(NetlinkFailure) -> DriverInfo {
-        guard ioctlFD >= 0 else { throw NetlinkFailure(errno: EAFNOSUPPORT, request: "SIOCETHTOOL") }
+        guard ioctlFD >= 0 else { throw NetlinkFailure(errno: .addressFamilyNotSupported, request: "SIOCETHTOOL") }
         var driver = [CChar](repeating: 0, count: 64), version = [CChar](repeating: 0, count: 64)
         var firmware = [CChar](repeating: 0, count: 64), bus = [CChar](repeating: 0, count: 64)
         if clinux_ethtool_drvinfo(ioctlFD, name, &driver, driver.count, &version, version.count,
                                   &firmware, firmware.count, &bus, bus.count) != 0 {
-            throw NetlinkFailure(errno: errno, request: "SIOCETHTOOL ETHTOOL_GDRVINFO")
+            throw NetlinkFailure(errno: .current, request: "SIOCETHTOOL ETHTOOL_GDRVINFO")
         }
         func text(_ buffer: [CChar]) -> String {
             String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -277,7 +278,7 @@ public final class LibnlSession: NetlinkSession, @unchecked Sendable {
             // setns needs CAP_SYS_ADMIN, which a hardened valed may lack:
             // only call it when this thread is in another namespace (tests).
             if namespaceFD >= 0 && !LibnlSession.currentThreadIsIn(namespaceFD) && clinux_setns_net(namespaceFD) != 0 {
-                box.finish(.failure(NetlinkFailure(errno: errno, request: "setns")))
+                box.finish(.failure(NetlinkFailure(errno: .current, request: "setns")))
                 return
             }
             box.finish(Result { () throws(NetlinkFailure) in try CarrierWatch(name: name).wait(timeout: timeout) })
@@ -318,7 +319,7 @@ struct CarrierWatch {
                 try requests.transact(try RouteMessages.getLink(index: 0, name: name), request: "RTM_GETLINK") { reply in
                     up = RouteMessages.linkInfo(from: reply)?.isLowerUp ?? false
                 }
-            } catch where error.errno == ENODEV {
+            } catch where error.errno == .noSuchDevice {
                 return false   // not there (yet): it may appear before the deadline
             }
             return up
@@ -330,10 +331,10 @@ struct CarrierWatch {
             let (seconds, attoseconds) = remaining.components
             let milliseconds = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
             var poller = pollfd(fd: events.fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, milliseconds)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                throw NetlinkFailure(errno: errno, request: "poll")
+            let ready: Int32
+            switch valueOrErrno({ poll(&poller, 1, milliseconds) }) {
+            case .success(let count): ready = count
+            case .failure(let error): throw NetlinkFailure(errno: error, request: "poll")
             }
             if ready == 0 { continue }
             var up = false

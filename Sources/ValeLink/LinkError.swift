@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCallSeam
 
 /// A failure of a link operation, phrased as a sentence for the user:
 /// `no interface named eth9`, `eth0: feature rx-checksum is fixed by the driver`,
@@ -43,14 +41,14 @@ public struct LinkError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The interface concerned, when there is one.
     public let interface: String?
     /// The errno the kernel returned, when the failure came from the kernel.
-    public let errno: Int32?
+    public let errno: Errno?
     /// The full sentence.
     public let message: String
 
     public var description: String { message }
 
     /// Builds an error whose sentence is `message` (already naming the interface).
-    public init(_ code: Code, interface: String?, errno: Int32? = nil, message: String) {
+    public init(_ code: Code, interface: String?, errno: Errno? = nil, message: String) {
         self.code = code
         self.interface = interface
         self.errno = errno
@@ -58,29 +56,29 @@ public struct LinkError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     static func noSuchInterface(_ name: String) -> LinkError {
-        LinkError(.noSuchInterface, interface: name, errno: ENODEV, message: "no interface named \(name)")
+        LinkError(.noSuchInterface, interface: name, errno: .noSuchDevice, message: "no interface named \(name)")
     }
 
     static func noSuchInterface(index: Int32) -> LinkError {
-        LinkError(.noSuchInterface, interface: nil, errno: ENODEV, message: "no interface with index \(index)")
+        LinkError(.noSuchInterface, interface: nil, errno: .noSuchDevice, message: "no interface with index \(index)")
     }
 
     /// Turns a netlink failure of `action` on `interface` into a sentence.
     /// `action` reads after "cannot", e.g. "set promiscuous mode".
     static func from(_ failure: NetlinkFailure, interface: String, action: String) -> LinkError {
         switch failure.errno {
-        case ENODEV:
+        case .noSuchDevice?:
             return .noSuchInterface(interface)
-        case EOPNOTSUPP:
+        case .notSupported?:
             return LinkError(.notSupported, interface: interface, errno: failure.errno,
                              message: "\(interface): cannot \(action): not supported by the driver\(failure.detail)")
-        case EPERM, EACCES:
+        case .notPermitted?, .permissionDenied?:
             return LinkError(.permissionDenied, interface: interface, errno: failure.errno,
                              message: "\(interface): cannot \(action): permission denied, CAP_NET_ADMIN is needed\(failure.detail)")
-        case EINVAL, ERANGE:
+        case .invalidArgument?, .outOfRange?:
             return LinkError(.invalidArgument, interface: interface, errno: failure.errno,
                              message: "\(interface): cannot \(action): the kernel refused the value\(failure.detail)")
-        case 0:
+        case nil:
             return LinkError(.unavailable, interface: interface, errno: nil,
                              message: "\(interface): cannot \(action): \(failure.reason)")
         default:
@@ -94,8 +92,9 @@ public struct LinkError: Error, Sendable, Hashable, CustomStringConvertible {
 /// when libnl failed before reaching it), the kernel's extended-ACK text if
 /// it sent one, and which request failed.
 public struct NetlinkFailure: Error, Sendable, Hashable, CustomStringConvertible {
-    /// Positive errno from the kernel's `nlmsgerr`, or from the syscall; 0 if none.
-    public var errno: Int32
+    /// The errno from the kernel's `nlmsgerr`, or from the syscall; nil when
+    /// libnl failed before reaching the kernel.
+    public var errno: Errno?
     /// `NLMSGERR_ATTR_MSG` from the kernel, e.g. "Unknown device name".
     public var kernelMessage: String?
     /// The request that failed, e.g. "ETHTOOL_MSG_FEATURES_SET".
@@ -103,7 +102,7 @@ public struct NetlinkFailure: Error, Sendable, Hashable, CustomStringConvertible
     /// libnl's description when the failure did not come with an errno.
     public var libraryMessage: String?
 
-    public init(errno: Int32, request: String, kernelMessage: String? = nil, libraryMessage: String? = nil) {
+    public init(errno: Errno?, request: String, kernelMessage: String? = nil, libraryMessage: String? = nil) {
         self.errno = errno
         self.request = request
         self.kernelMessage = kernelMessage
@@ -112,14 +111,13 @@ public struct NetlinkFailure: Error, Sendable, Hashable, CustomStringConvertible
 
     /// strerror text, or libnl's text.
     var reason: String {
-        if errno != 0 { return String(cString: strerror(errno)).lowercased() }
+        if let errno { return errno.message.lowercased() }
         return libraryMessage ?? "\(request) failed"
     }
 
     /// " (EOPNOTSUPP)" or " (EINVAL: unrecognized bit name)".
     var detail: String {
-        let name = errno != 0 ? errnoName(errno) : nil
-        switch (name, kernelMessage) {
+        switch (errno?.name, kernelMessage) {
         case let (name?, message?): return " (\(name): \(message))"
         case let (name?, nil): return " (\(name))"
         case let (nil, message?): return " (\(message))"
@@ -128,32 +126,4 @@ public struct NetlinkFailure: Error, Sendable, Hashable, CustomStringConvertible
     }
 
     public var description: String { "\(request): \(reason)\(detail)" }
-}
-
-/// The symbolic name of an errno, for the parenthesis at the end of a sentence.
-func errnoName(_ code: Int32) -> String {
-    switch code {
-    case EPERM: return "EPERM"
-    case ENOENT: return "ENOENT"
-    case EINTR: return "EINTR"
-    case EIO: return "EIO"
-    case ENXIO: return "ENXIO"
-    case EAGAIN: return "EAGAIN"
-    case ENOMEM: return "ENOMEM"
-    case EACCES: return "EACCES"
-    case EBUSY: return "EBUSY"
-    case EEXIST: return "EEXIST"
-    case ENODEV: return "ENODEV"
-    case EINVAL: return "EINVAL"
-    case ENOSPC: return "ENOSPC"
-    case ERANGE: return "ERANGE"
-    case ENOBUFS: return "ENOBUFS"
-    case EOPNOTSUPP: return "EOPNOTSUPP"
-    case EPROTONOSUPPORT: return "EPROTONOSUPPORT"
-    case EAFNOSUPPORT: return "EAFNOSUPPORT"
-    case ENETDOWN: return "ENETDOWN"
-    case ETIMEDOUT: return "ETIMEDOUT"
-    case EMSGSIZE: return "EMSGSIZE"
-    default: return "errno \(code)"
-    }
 }

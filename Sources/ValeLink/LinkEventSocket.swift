@@ -32,7 +32,7 @@ final class LinkEventSocket {
     /// Opens the socket in the calling thread's network namespace.
     /// `receiveBuffer` is SO_RCVBUF in bytes (tests shrink it to force ENOBUFS).
     init(receiveBuffer: Int32 = 1 << 20) throws(NetlinkFailure) {
-        guard let handle = nl_socket_alloc() else { throw NetlinkFailure(errno: ENOMEM, request: "nl_socket_alloc") }
+        guard let handle = nl_socket_alloc() else { throw NetlinkFailure(errno: .outOfMemory, request: "nl_socket_alloc") }
         var status = nl_connect(handle, NETLINK_ROUTE)
         if status >= 0 { status = nl_socket_add_membership(handle, Int32(RTNLGRP_LINK.rawValue)) }
         if status >= 0 { status = nl_socket_set_nonblocking(handle) }
@@ -54,7 +54,7 @@ final class LinkEventSocket {
         let result: DrainResult = withoutActuallyEscaping(body) { handler in
             let sink = NotificationSink(handler: handler)
             guard let callbacks = nl_cb_alloc(NL_CB_DEFAULT) else {
-                return .failed(NetlinkFailure(errno: ENOMEM, request: "nl_cb_alloc"))
+                return .failed(NetlinkFailure(errno: .outOfMemory, request: "nl_cb_alloc"))
             }
             defer { nl_cb_put(callbacks) }
             nl_cb_set(callbacks, NL_CB_VALID, NL_CB_CUSTOM, notificationReceived,

@@ -11,9 +11,9 @@ extension LinkManager {
     public func createTunnel(_ request: TunnelLinkRequest, remotes: [IPAddress]) throws(LinkError) {
         do {
             try session.createTunnel(request)
-        } catch where error.errno == EOPNOTSUPP {
+        } catch where error.errno == .notSupported {
             // rtnl_newlink answers "Unknown device type" when no driver registered the kind.
-            throw LinkError(.notSupported, interface: request.name, errno: EOPNOTSUPP,
+            throw LinkError(.notSupported, interface: request.name, errno: .notSupported,
                             message: "\(request.name): cannot create the \(request.kind.rawValue) device: this kernel has no \(request.kind.rawValue) driver (CONFIG_\(request.kind.rawValue.uppercased()); try modprobe \(request.kind.rawValue))\(error.detail)")
         } catch {
             throw LinkError.from(error, interface: request.name, action: "create the \(request.kind.rawValue) device")
@@ -35,7 +35,7 @@ extension LinkManager {
         do { link = try self.link(named: name) } catch where error.code == .noSuchInterface { return }
         do {
             try session.deleteLink(index: link.ifindex)
-        } catch where error.errno == ENODEV {
+        } catch where error.errno == .noSuchDevice {
             return
         } catch {
             throw LinkError.from(error, interface: name, action: "delete the device")
@@ -47,7 +47,7 @@ extension LinkManager {
     public func tunnel(named name: String) throws(LinkError) -> TunnelLinkInfo? {
         do {
             return try session.tunnelLink(named: name)
-        } catch where error.errno == ENODEV {
+        } catch where error.errno == .noSuchDevice {
             return nil
         } catch {
             throw LinkError.from(error, interface: name, action: "read the device")
@@ -69,7 +69,7 @@ extension LinkManager {
         for address in remove {
             do {
                 try session.changeDefaultFDB(ifindex: ifindex, destination: address, add: false)
-            } catch where error.errno == ENOENT {
+            } catch where error.errno == .noSuchFileOrDirectory {
                 continue
             } catch {
                 throw LinkError.from(error, interface: name, action: "remove remote \(address)")
@@ -78,7 +78,7 @@ extension LinkManager {
         for address in add {
             do {
                 try session.changeDefaultFDB(ifindex: ifindex, destination: address, add: true)
-            } catch where error.errno == EEXIST {
+            } catch where error.errno == .fileExists {
                 continue
             } catch {
                 throw LinkError.from(error, interface: name, action: "add remote \(address)")

@@ -15,7 +15,7 @@ public final class LinkManager: Sendable {
         do {
             self.init(session: try LibnlSession())
         } catch {
-            throw LinkError(.unavailable, interface: nil, errno: error.errno == 0 ? nil : error.errno,
+            throw LinkError(.unavailable, interface: nil, errno: error.errno,
                             message: "cannot open a netlink socket: \(error.reason)")
         }
     }
@@ -49,7 +49,7 @@ public final class LinkManager: Sendable {
     public func link(index: Int32) throws(LinkError) -> LinkInfo {
         do {
             return try session.link(index: index, netnsid: nil)
-        } catch where error.errno == ENODEV {
+        } catch where error.errno == .noSuchDevice {
             throw LinkError.noSuchInterface(index: index)
         } catch {
             throw LinkError.from(error, interface: "interface \(index)", action: "read the link")
@@ -152,8 +152,8 @@ public final class LinkManager: Sendable {
     }
 
     private func pauseError(_ error: NetlinkFailure, _ interface: String, reading: Bool) -> LinkError {
-        if error.errno == EOPNOTSUPP {
-            return LinkError(.notSupported, interface: interface, errno: EOPNOTSUPP,
+        if error.errno == .notSupported {
+            return LinkError(.notSupported, interface: interface, errno: .notSupported,
                              message: "\(interface): pause frame settings are not supported by the driver (EOPNOTSUPP)")
         }
         return LinkError.from(error, interface: interface, action: reading ? "read pause frame settings" : "change pause frame settings")

@@ -1,5 +1,6 @@
 import Foundation
 import CLinuxUAPI
+import SystemCallSeam
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,7 +29,7 @@ public final class LinkMonitor: Sendable {
         do {
             core = try MonitorCore(receiveBuffer: receiveBuffer)
         } catch {
-            throw LinkError(.unavailable, interface: nil, errno: error.errno == 0 ? nil : error.errno,
+            throw LinkError(.unavailable, interface: nil, errno: error.errno,
                             message: "cannot watch links: \(error.description)")
         }
     }
@@ -96,7 +97,7 @@ private final class MonitorCore: @unchecked Sendable {
         requests = try NetlinkSocket(protocol: NETLINK_ROUTE)
         table = LinkTable(try MonitorCore.dump(requests))
         var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw NetlinkFailure(errno: errno, request: "pipe") }
+        guard pipe(&fds) == 0 else { throw NetlinkFailure(errno: .current, request: "pipe") }
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         wakeRead = fds[0]
@@ -174,10 +175,8 @@ private final class MonitorCore: @unchecked Sendable {
         while !shouldStop {
             var fds = [pollfd(fd: events.fd, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&fds, 2, -1)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                handler(.failed("link monitor stopped: poll failed: \(String(cString: strerror(errno)))"))
+            if case .failure(let error) = valueOrErrno({ poll(&fds, 2, -1) }) {
+                handler(.failed("link monitor stopped: poll failed: \(error.message)"))
                 return
             }
             if fds[1].revents != 0 || shouldStop { return }

@@ -34,7 +34,7 @@ extension LinkManager {
                         featureChanges[name] = target
                     }
                 }
-            } catch where error.errno == EOPNOTSUPP {
+            } catch where error.errno == .notSupported {
                 saved.warnings.append("\(interface): the driver has no offload features to change")
             } catch {
                 throw LinkError.from(error, interface: interface, action: "read offload features")
@@ -49,7 +49,7 @@ extension LinkManager {
                     saved.pause = current
                     pauseTarget = target
                 }
-            } catch where error.errno == EOPNOTSUPP {
+            } catch where error.errno == .notSupported {
                 saved.warnings.append("\(interface): pause frame settings are not supported by the driver")
             } catch {
                 throw LinkError.from(error, interface: interface, action: "read pause frame settings")

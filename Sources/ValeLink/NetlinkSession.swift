@@ -54,21 +54,21 @@ public protocol NetlinkSession: Sendable {
 /// written before overlays existed): each answers EOPNOTSUPP.
 extension NetlinkSession {
     public func createTunnel(_ request: TunnelLinkRequest) throws(NetlinkFailure) {
-        throw NetlinkFailure(errno: EOPNOTSUPP, request: "RTM_NEWLINK")
+        throw NetlinkFailure(errno: .notSupported, request: "RTM_NEWLINK")
     }
     public func deleteLink(index: Int32) throws(NetlinkFailure) {
-        throw NetlinkFailure(errno: EOPNOTSUPP, request: "RTM_DELLINK")
+        throw NetlinkFailure(errno: .notSupported, request: "RTM_DELLINK")
     }
     public func tunnelLink(named name: String) throws(NetlinkFailure) -> TunnelLinkInfo {
-        throw NetlinkFailure(errno: EOPNOTSUPP, request: "RTM_GETLINK")
+        throw NetlinkFailure(errno: .notSupported, request: "RTM_GETLINK")
     }
     public func bridgeFDB(ifindex: Int32) throws(NetlinkFailure) -> [FDBEntry] {
-        throw NetlinkFailure(errno: EOPNOTSUPP, request: "RTM_GETNEIGH")
+        throw NetlinkFailure(errno: .notSupported, request: "RTM_GETNEIGH")
     }
     public func changeDefaultFDB(ifindex: Int32, destination: IPAddress, add: Bool) throws(NetlinkFailure) {
-        throw NetlinkFailure(errno: EOPNOTSUPP, request: add ? "RTM_NEWNEIGH" : "RTM_DELNEIGH")
+        throw NetlinkFailure(errno: .notSupported, request: add ? "RTM_NEWNEIGH" : "RTM_DELNEIGH")
     }
     public func routeInterface(to destination: IPAddress) throws(NetlinkFailure) -> Int32 {
-        throw NetlinkFailure(errno: EOPNOTSUPP, request: "RTM_GETROUTE")
+        throw NetlinkFailure(errno: .notSupported, request: "RTM_GETROUTE")
     }
 }

@@ -1,5 +1,6 @@
 import CNetlink
 import CLinuxUAPI
+import SystemCallSeam
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,7 +20,7 @@ final class NetlinkSocket {
     /// `nl_socket_alloc` + `nl_connect`, in the calling thread's network namespace.
     init(protocol protocolNumber: Int32) throws(NetlinkFailure) {
         guard let handle = nl_socket_alloc() else {
-            throw NetlinkFailure(errno: ENOMEM, request: "nl_socket_alloc")
+            throw NetlinkFailure(errno: .outOfMemory, request: "nl_socket_alloc")
         }
         let status = nl_connect(handle, protocolNumber)
         if status < 0 {
@@ -51,7 +52,7 @@ final class NetlinkSocket {
         try withoutActuallyEscaping(onMessage) { (handler) throws(NetlinkFailure) in
             let exchange = Exchange(onMessage: handler)
             guard let callbacks = nl_cb_alloc(NL_CB_DEFAULT) else {
-                throw NetlinkFailure(errno: ENOMEM, request: request)
+                throw NetlinkFailure(errno: .outOfMemory, request: request)
             }
             defer { nl_cb_put(callbacks) }
             let context = Unmanaged.passUnretained(exchange).toOpaque()
@@ -65,10 +66,10 @@ final class NetlinkSocket {
             while !exchange.done {
                 let status = nl_recvmsgs(handle, callbacks)
                 if exchange.errno != 0 {
-                    throw NetlinkFailure(errno: exchange.errno, request: request, kernelMessage: exchange.kernelMessage)
+                    throw NetlinkFailure(errno: Errno(rawValue: exchange.errno), request: request, kernelMessage: exchange.kernelMessage)
                 }
                 if status < 0 && !exchange.done {
-                    if -status == NLE_AGAIN { throw NetlinkFailure(errno: ETIMEDOUT, request: request) }
+                    if -status == NLE_AGAIN { throw NetlinkFailure(errno: .timedOut, request: request) }
                     throw NetlinkFailure(libnlCode: status, request: request)
                 }
             }
@@ -160,6 +161,6 @@ extension NetlinkFailure {
         case NLE_AF_NOSUPPORT: errno = EAFNOSUPPORT
         default: errno = 0
         }
-        self.init(errno: errno, request: request, libraryMessage: String(cString: nl_geterror(positive)))
+        self.init(errno: errno == 0 ? nil : Errno(rawValue: errno), request: request, libraryMessage: String(cString: nl_geterror(positive)))
     }
 }

@@ -30,7 +30,7 @@ enum RouteMessages {
     /// header the kernel reads first: ifinfomsg, ndmsg, ...).
     static func dumpRequest<Header>(_ type: Int, _ name: String, header: Header) throws(NetlinkFailure) -> OpaquePointer {
         guard let message = nlmsg_alloc_simple(Int32(type), NLM_F_DUMP) else {
-            throw NetlinkFailure(errno: ENOMEM, request: name)
+            throw NetlinkFailure(errno: .outOfMemory, request: name)
         }
         var header = header
         _ = nlmsg_append(message, &header, MemoryLayout<Header>.size, Int32(NLMSG_ALIGNTO))
@@ -42,7 +42,7 @@ enum RouteMessages {
     /// `rtnl_link_build_change_request`, as `rtnl_link_change` does).
     static func changeFlags(index: Int32, set: UInt32, clear: UInt32) throws(NetlinkFailure) -> OpaquePointer {
         guard let original = rtnl_link_alloc(), let change = rtnl_link_alloc() else {
-            throw NetlinkFailure(errno: ENOMEM, request: "RTM_NEWLINK")
+            throw NetlinkFailure(errno: .outOfMemory, request: "RTM_NEWLINK")
         }
         defer { rtnl_link_put(original); rtnl_link_put(change) }
         rtnl_link_set_ifindex(original, index)
@@ -58,7 +58,7 @@ enum RouteMessages {
     /// NETNSA_FD = 3; the reply carries NETNSA_NSID = 1).
     static func getNsid(namespaceFD fd: Int32) throws(NetlinkFailure) -> OpaquePointer {
         guard let message = nlmsg_alloc_simple(Int32(RTM_GETNSID), 0) else {
-            throw NetlinkFailure(errno: ENOMEM, request: "RTM_GETNSID")
+            throw NetlinkFailure(errno: .outOfMemory, request: "RTM_GETNSID")
         }
         var header = rtgenmsg(rtgen_family: UInt8(AF_UNSPEC))
         _ = nlmsg_append(message, &header, MemoryLayout<rtgenmsg>.size, Int32(NLMSG_ALIGNTO))

@@ -18,7 +18,7 @@ enum TunnelMessages {
     static func createLink(_ request: TunnelLinkRequest) throws(NetlinkFailure) -> OpaquePointer {
         let name = "RTM_NEWLINK \(request.kind.rawValue)"
         guard let link = request.kind == .vxlan ? rtnl_link_vxlan_alloc() : rtnl_link_geneve_alloc() else {
-            throw NetlinkFailure(errno: ENOMEM, request: name)
+            throw NetlinkFailure(errno: .outOfMemory, request: name)
         }
         defer { rtnl_link_put(link) }
         rtnl_link_set_name(link, request.name)
@@ -37,7 +37,7 @@ enum TunnelMessages {
             // device IPv6 with any source address.
             if let local = request.local ?? (request.overIPv6 ? "::" : nil) {
                 guard let parsed = IPAddress(local), let address = nlAddress(parsed) else {
-                    throw NetlinkFailure(errno: EINVAL, request: name, libraryMessage: "\(local) is not an IP address")
+                    throw NetlinkFailure(errno: .invalidArgument, request: name, libraryMessage: "\(local) is not an IP address")
                 }
                 defer { nl_addr_put(address) }
                 try check(rtnl_link_vxlan_set_local(link, address))
@@ -50,7 +50,7 @@ enum TunnelMessages {
             try check(rtnl_link_geneve_set_port(link, UInt32(request.port)))
             if let remote = request.remote {
                 guard let parsed = IPAddress(remote), let address = nlAddress(parsed) else {
-                    throw NetlinkFailure(errno: EINVAL, request: name, libraryMessage: "\(remote) is not an IP address")
+                    throw NetlinkFailure(errno: .invalidArgument, request: name, libraryMessage: "\(remote) is not an IP address")
                 }
                 defer { nl_addr_put(address) }
                 try check(rtnl_link_geneve_set_remote(link, address))
@@ -64,7 +64,7 @@ enum TunnelMessages {
 
     /// RTM_DELLINK by index (`rtnl_link_build_delete_request`).
     static func deleteLink(index: Int32) throws(NetlinkFailure) -> OpaquePointer {
-        guard let link = rtnl_link_alloc() else { throw NetlinkFailure(errno: ENOMEM, request: "RTM_DELLINK") }
+        guard let link = rtnl_link_alloc() else { throw NetlinkFailure(errno: .outOfMemory, request: "RTM_DELLINK") }
         defer { rtnl_link_put(link) }
         rtnl_link_set_ifindex(link, index)
         var message: OpaquePointer?
@@ -78,11 +78,11 @@ enum TunnelMessages {
     /// permanent: `bridge fdb append|del 00:00:00:00:00:00 dev IF dst IP`.
     static func defaultFDB(ifindex: Int32, destination: IPAddress, add: Bool) throws(NetlinkFailure) -> OpaquePointer {
         let name = add ? "RTM_NEWNEIGH" : "RTM_DELNEIGH"
-        guard let neigh = rtnl_neigh_alloc() else { throw NetlinkFailure(errno: ENOMEM, request: name) }
+        guard let neigh = rtnl_neigh_alloc() else { throw NetlinkFailure(errno: .outOfMemory, request: name) }
         defer { rtnl_neigh_put(neigh) }
         var zero = [UInt8](repeating: 0, count: 6)
         guard let mac = nl_addr_build(AF_LLC, &zero, zero.count), let dst = nlAddress(destination) else {
-            throw NetlinkFailure(errno: ENOMEM, request: name)
+            throw NetlinkFailure(errno: .outOfMemory, request: name)
         }
         defer { nl_addr_put(mac); nl_addr_put(dst) }
         // rtnl_neigh_set_dst refuses (NLE_AF_MISMATCH) an address whose family
@@ -136,7 +136,7 @@ enum TunnelMessages {
     /// RTM_GETROUTE for `destination`: the route the kernel would use.
     static func getRoute(to destination: IPAddress) throws(NetlinkFailure) -> OpaquePointer {
         guard let message = nlmsg_alloc_simple(Int32(RTM_GETROUTE), 0) else {
-            throw NetlinkFailure(errno: ENOMEM, request: "RTM_GETROUTE")
+            throw NetlinkFailure(errno: .outOfMemory, request: "RTM_GETROUTE")
         }
         var header = rtmsg()
         header.rtm_family = UInt8(destination.family)

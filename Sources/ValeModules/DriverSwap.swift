@@ -67,7 +67,7 @@ extension ModuleSupervisor {
             patched = [PlannedInsertion(name: driver, path: "\(trimmed)/\(driver).ko", options: ModuleOption.render(merged))]
             guard system.fileMode(patched[0].path!) != nil else {
                 throw ModuleError(.notFound,
-                    "cannot swap \(driver) for its netmap-native build: \(patched[0].path!) does not exist (ENOENT)", errno: .ENOENT)
+                    "cannot swap \(driver) for its netmap-native build: \(patched[0].path!) does not exist (ENOENT)", errno: .noSuchFileOrDirectory)
             }
         case .moduleName(let name):
             patched = try catalog.loadPlan(for: name, options: options)

@@ -1,5 +1,6 @@
 import CKmod
 import Glibc
+import SystemCallSeam
 import Synchronization
 
 /// A module as libkmod resolves it from the module directory and modprobe.d.
@@ -80,7 +81,7 @@ public final class ModuleCatalog: Sendable {
         guard !targets.isEmpty else {
             throw ModuleError(.notFound,
                 "cannot load \(nameOrAlias): no module or alias named \(nameOrAlias) in \(moduleDirectory) (ENOENT)",
-                errno: .ENOENT)
+                errno: .noSuchFileOrDirectory)
         }
         var plan: [PlannedInsertion] = []
         var visiting: Set<String> = []
@@ -104,7 +105,7 @@ public final class ModuleCatalog: Sendable {
             guard let dep = try lookup(name).first else {
                 throw ModuleError(.notFound,
                     "cannot load \(module.name): its dependency \(name) is missing from \(moduleDirectory) (run depmod)",
-                    errno: .ENOENT)
+                    errno: .noSuchFileOrDirectory)
             }
             try visit(dep, overrides: [], isTarget: false, plan: &plan, visiting: &visiting, done: &done)
         }
@@ -142,7 +143,7 @@ final class KmodContext {
         var list: OpaquePointer?
         let rc = kmod_module_new_from_lookup(ctx, nameOrAlias, &list)
         if rc < 0 {
-            throw ModuleError(.configuration, "cannot look up module \(nameOrAlias): \(KernelErrno(-rc))", errno: KernelErrno(-rc))
+            throw ModuleError(.configuration, "cannot look up module \(nameOrAlias): \(Errno(rawValue: -rc).explanation)", errno: Errno(rawValue: -rc))
         }
         defer { if list != nil { kmod_module_unref_list(list) } }
         return Self.modules(in: list)

@@ -1,3 +1,5 @@
+import SystemCallSeam
+
 /// A failure of a module operation, as a sentence that names the module and
 /// the cause, e.g. `cannot unload netmap: netmap is in use by ixgbe, igb (EBUSY)`.
 public struct ModuleError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -36,12 +38,12 @@ public struct ModuleError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The full sentence shown to users.
     public let message: String
     /// The errno behind the failure, when there was one.
-    public let errno: KernelErrno?
+    public let errno: Errno?
     /// Modules that hold the module (for `inUse`).
     public let holders: [String]
 
     /// Creates an error; `message` must be a complete sentence.
-    public init(_ kind: Kind, _ message: String, errno: KernelErrno? = nil, holders: [String] = []) {
+    public init(_ kind: Kind, _ message: String, errno: Errno? = nil, holders: [String] = []) {
         self.kind = kind
         self.message = message
         self.errno = errno
@@ -55,67 +57,67 @@ public struct ModuleError: Error, Hashable, Sendable, CustomStringConvertible {
         "this kernel has no loadable module support (no /proc/modules); valed runs the userspace datapath"
 
     /// Maps an errno of `finit_module(2)` for `module` (file `path`) to an error.
-    static func insertFailed(module: String, path: String, options: String, errno: KernelErrno) -> ModuleError {
+    static func insertFailed(module: String, path: String, options: String, errno: Errno) -> ModuleError {
         let prefix = "cannot load \(module)"
         switch errno {
-        case .ENOSYS:
+        case .noFunction:
             return ModuleError(.noModuleSupport,
                 "\(prefix): this kernel has no loadable module support (finit_module: ENOSYS); valed runs the userspace datapath",
                 errno: errno)
-        case .ENOENT:
+        case .noSuchFileOrDirectory:
             return ModuleError(.notFound, "\(prefix): module file \(path) does not exist (ENOENT)", errno: errno)
-        case .EEXIST:
+        case .fileExists:
             return ModuleError(.system, "\(prefix): module \(module) is already loaded (EEXIST)", errno: errno)
-        case .EBUSY:
+        case .resourceBusy:
             return ModuleError(.inUse,
                 "\(prefix): module \(module) is being loaded or removed by someone else right now (EBUSY); try again",
                 errno: errno)
-        case .EPERM:
+        case .notPermitted:
             return ModuleError(.notPermitted,
                 "\(prefix): not permitted (EPERM): valed needs CAP_SYS_MODULE and kernel.modules_disabled must be 0",
                 errno: errno)
-        case .EACCES:
+        case .permissionDenied:
             return ModuleError(.notPermitted, "\(prefix): cannot read \(path) (EACCES)", errno: errno)
-        case .ENOEXEC:
+        case .execFormatError:
             return ModuleError(.rejected,
                 "\(prefix): \(path) is not a valid module for this kernel (ENOEXEC): it was built for another kernel or architecture",
                 errno: errno)
-        case .EKEYREJECTED, .ENOKEY, .EBADMSG:
+        case .keyRejected, .noKey, .badMessage:
             return ModuleError(.rejected,
                 "\(prefix): the kernel rejected the signature of \(path) (\(errno.name)); sign the module or disable module signature enforcement",
                 errno: errno)
-        case .EINVAL:
+        case .invalidArgument:
             let what = options.isEmpty ? "the module" : "the module or its options \"\(options)\""
             return ModuleError(.rejected,
                 "\(prefix): the kernel rejected \(what) (EINVAL); the kernel log (dmesg) names the reason",
                 errno: errno)
         default:
-            return ModuleError(.system, "\(prefix) from \(path): \(errno)", errno: errno)
+            return ModuleError(.system, "\(prefix) from \(path): \(errno.explanation)", errno: errno)
         }
     }
 
     /// Maps an errno of `delete_module(2)` for `module` to an error.
-    static func removeFailed(module: String, errno: KernelErrno, holders: [String]) -> ModuleError {
+    static func removeFailed(module: String, errno: Errno, holders: [String]) -> ModuleError {
         let prefix = "cannot unload \(module)"
         switch errno {
-        case .ENOSYS:
+        case .noFunction:
             return ModuleError(.noModuleSupport,
                 "\(prefix): this kernel has no loadable module support (delete_module: ENOSYS)", errno: errno)
-        case .ENOENT:
+        case .noSuchFileOrDirectory:
             return ModuleError(.notLoaded, "\(prefix): module \(module) is not loaded (ENOENT)", errno: errno)
-        case .EBUSY, .EWOULDBLOCK:
+        case .resourceBusy, .wouldBlock:
             return ModuleError(.inUse, inUseSentence(prefix: prefix, module: module, holders: holders, errno: errno),
                                errno: errno, holders: holders)
-        case .EPERM:
+        case .notPermitted:
             return ModuleError(.notPermitted,
                 "\(prefix): not permitted (EPERM): valed needs CAP_SYS_MODULE and kernel.modules_disabled must be 0",
                 errno: errno)
         default:
-            return ModuleError(.system, "\(prefix): \(errno)", errno: errno)
+            return ModuleError(.system, "\(prefix): \(errno.explanation)", errno: errno)
         }
     }
 
-    static func inUseSentence(prefix: String, module: String, holders: [String], errno: KernelErrno?) -> String {
+    static func inUseSentence(prefix: String, module: String, holders: [String], errno: Errno?) -> String {
         let suffix = errno.map { " (\($0.name))" } ?? ""
         if holders.isEmpty {
             return "\(prefix): \(module) is in use\(suffix): open /dev/netmap descriptors, attached NICs or persistent ports hold it"

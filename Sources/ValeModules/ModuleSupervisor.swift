@@ -29,7 +29,7 @@ public final class ModuleSupervisor: Sendable {
     public func moduleSupport() -> ModuleSupport {
         let probe = system.probeModuleSyscall()
         if system.fileMode("/proc/modules") == nil { return .unsupported }
-        if probe == .ENOSYS { return .blocked }
+        if probe == .noFunction { return .blocked }
         if let disabled = try? system.readFile("/proc/sys/kernel/modules_disabled"),
            disabled.trimmingWhitespace() == "1" {
             return .disabled
@@ -99,7 +99,7 @@ public final class ModuleSupervisor: Sendable {
         let compressed = [".xz", ".zst", ".gz"].contains { path.hasSuffix($0) }
         do {
             try system.finitModule(path: path, options: insertion.options, flags: compressed ? moduleInitCompressedFile : 0)
-        } catch .EEXIST {
+        } catch .fileExists {
             step.outcome = .alreadyLoaded
         } catch {
             throw ModuleError.insertFailed(module: insertion.name, path: path, options: insertion.options, errno: error)
@@ -144,8 +144,8 @@ public final class ModuleSupervisor: Sendable {
             throw ModuleError(.notLoaded, "cannot list the parameters of \(module): module \(module) is not loaded")
         }
         let names: [String]
-        do { names = try system.listDirectory(dir) } catch .ENOENT { return [] } catch {
-            throw ModuleError(.system, "cannot list the parameters of \(module): \(dir): \(error)", errno: error)
+        do { names = try system.listDirectory(dir) } catch .noSuchFileOrDirectory { return [] } catch {
+            throw ModuleError(.system, "cannot list the parameters of \(module): \(dir): \(error.explanation)", errno: error)
         }
         var result: [KernelModuleParameter] = []
         for name in names {
@@ -175,11 +175,11 @@ public final class ModuleSupervisor: Sendable {
         }
         do {
             try system.writeFile(path, contents: value)
-        } catch .EINVAL {
+        } catch .invalidArgument {
             throw ModuleError(.rejected, "cannot set \(module).\(parameter) to \(value): the kernel rejected the value (EINVAL)",
-                              errno: .EINVAL)
+                              errno: .invalidArgument)
         } catch {
-            throw ModuleError(.system, "cannot set \(module).\(parameter) to \(value): \(error)", errno: error)
+            throw ModuleError(.system, "cannot set \(module).\(parameter) to \(value): \(error.explanation)", errno: error)
         }
     }
 
@@ -192,7 +192,7 @@ public final class ModuleSupervisor: Sendable {
         case .disabled:
             throw ModuleError(.notPermitted, "cannot \(verb) \(module): \(support.sentence)")
         case .unsupported, .blocked:
-            throw ModuleError(.noModuleSupport, "cannot \(verb) \(module): \(support.sentence)", errno: .ENOSYS)
+            throw ModuleError(.noModuleSupport, "cannot \(verb) \(module): \(support.sentence)", errno: .noFunction)
         }
     }
 

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CLinuxUAPI
+import SystemCallSeam
 
 /// `struct ifreq` requests (SIOCGIFINDEX, SIOCGIFMTU, ...) on a socket.
 /// The interface name is resolved in the network namespace of the socket,
@@ -42,21 +43,21 @@ struct InterfaceRequests {
     }
 
     /// SIOCGIFINDEX: the interface index, or the errno (ENODEV when missing).
-    func index(of name: String, socket fd: Int32) -> Result<Int32, SwitchErrno> {
+    func index(of name: String, socket fd: Int32) -> Result<Int32, Errno> {
         withRequest(name) { req in
             switch system.ioctl(fd, Self.getIndex, req) {
             case .success: .success(req.load(fromByteOffset: 16, as: Int32.self))
-            case .failure(let e): .failure(SwitchErrno(e))
+            case .failure(let e): .failure(e)
             }
         }
     }
 
     /// SIOCGIFMTU.
-    func mtu(of name: String, socket fd: Int32) -> Result<Int, SwitchErrno> {
+    func mtu(of name: String, socket fd: Int32) -> Result<Int, Errno> {
         withRequest(name) { req in
             switch system.ioctl(fd, Self.getMTU, req) {
             case .success: .success(Int(req.load(fromByteOffset: 16, as: Int32.self)))
-            case .failure(let e): .failure(SwitchErrno(e))
+            case .failure(let e): .failure(e)
             }
         }
     }
@@ -111,10 +112,4 @@ struct InterfaceRequests {
             return (string(at: 4), string(at: 100))
         }
     }
-}
-
-/// An errno carried as a typed error inside the module.
-struct SwitchErrno: Error, Equatable {
-    let value: Int32
-    init(_ value: Int32) { self.value = value }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CLinuxUAPI
 import CLinuxSupport
+import SystemCallSeam
 
 /// One interface (NIC, veth end, TAP netdev) opened for the switch with
 /// AF_PACKET: a TPACKET_V3 memory-mapped receive ring (frames arrive in
@@ -88,18 +89,18 @@ final class PacketSocketPort: @unchecked Sendable {
     static func open(interface: String, retireTimeoutMilliseconds: Int, transmitRing: Bool = false,
                      receiveBlocks: Int = defaultBlockCount, what: String,
                      system: any PacketSystem) throws(SwitchError) -> PacketSocketPort {
-        func fail(_ step: String, _ e: Int32) -> SwitchError {
-            if e == ENODEV { return SwitchError(.noSuchInterface, "\(what): \(interface) does not exist (ENODEV)", errno: e) }
-            if e == EPERM || e == EACCES {
-                return SwitchError(.system, "\(what): \(step) needs CAP_NET_RAW: \(describeErrno(e))", errno: e)
+        func fail(_ step: String, _ e: Errno) -> SwitchError {
+            if e == .noSuchDevice { return SwitchError(.noSuchInterface, "\(what): \(interface) does not exist (ENODEV)", errno: e) }
+            if e == .notPermitted || e == .permissionDenied {
+                return SwitchError(.system, "\(what): \(step) needs CAP_NET_RAW: \(e.explanation)", errno: e)
             }
-            return SwitchError(e == EBUSY ? .busy : .system, "\(what): \(step) failed: \(describeErrno(e))", errno: e)
+            return SwitchError(e == .resourceBusy ? .busy : .system, "\(what): \(step) failed: \(e.explanation)", errno: e)
         }
         // Protocol 0: the socket receives nothing until bind names ETH_P_ALL,
         // so no frame of another interface lands in the ring first.
         guard let fdValue = system.socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0).value
         else {
-            let e = system.socket(AF_PACKET, Int32(SOCK_RAW.rawValue), 0).error ?? EINVAL
+            let e = system.socket(AF_PACKET, Int32(SOCK_RAW.rawValue), 0).error ?? .invalidArgument
             throw fail("socket(AF_PACKET)", e)
         }
         let fd = Int32(fdValue)
@@ -110,7 +111,7 @@ final class PacketSocketPort: @unchecked Sendable {
         let ifindex: Int32
         switch requests.index(of: interface, socket: fd) {
         case .success(let i): ifindex = i
-        case .failure(let e): throw fail("SIOCGIFINDEX", e.value)
+        case .failure(let e): throw fail("SIOCGIFINDEX", e)
         }
         let mtu = (try? requests.mtu(of: interface, socket: fd).get()) ?? 1500
         let info = requests.driver(of: interface, socket: fd)
@@ -144,8 +145,7 @@ final class PacketSocketPort: @unchecked Sendable {
         }
         // One mapping holds the receive ring followed by the transmit ring.
         let mappedSize = blockSize * blockCount + txSize
-        let (mapped, mapErrno) = system.mmap(fd, mappedSize)
-        guard let ring = mapped else { throw fail("mmap of the packet rings", mapErrno) }
+        let ring = try system.mmap(fd, mappedSize).mapError { fail("mmap of the packet rings", $0) }.get()
         var mappedOK = false
         defer { if !mappedOK { system.munmap(ring, mappedSize) } }
 
@@ -153,7 +153,7 @@ final class PacketSocketPort: @unchecked Sendable {
         // of the switch; without this the switch would learn its own output.
         // Kernels before 4.20 lack it: the receive loop also checks pkttype.
         var one: Int32 = 1
-        if case .failure(let e) = system.setsockopt(fd, solPacket, packetIgnoreOutgoing, &one, 4), e != ENOPROTOOPT {
+        if case .failure(let e) = system.setsockopt(fd, solPacket, packetIgnoreOutgoing, &one, 4), e != .protocolNotAvailable {
             throw fail("setsockopt(PACKET_IGNORE_OUTGOING)", e)
         }
         // Promiscuous through the socket: the kernel counts it and drops it

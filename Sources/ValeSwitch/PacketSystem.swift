@@ -2,14 +2,15 @@
 import Glibc
 #endif
 import CLinuxSupport
+import SystemCallSeam
 
 /// The seam through which ValeSwitch makes every system call. Production
 /// code uses `LivePacketSystem`; unit tests pass a recorder that logs each
 /// call and can fail it with a chosen errno.
 ///
-/// Calls return the C result; a failing call returns -1 and the errno as
-/// `SystemCallResult.failure`. EINTR is retried once, inside the live
-/// implementation, so callers never see it.
+/// Calls return the C result, or the errno of a failing call as
+/// `SystemCallResult.failure`. EINTR is retried inside the live
+/// implementation (SystemCallSeam's loop), so callers never see it.
 public protocol PacketSystem: Sendable {
     /// `socket(2)`.
     func socket(_ domain: Int32, _ type: Int32, _ proto: Int32) -> SystemCallResult
@@ -27,8 +28,8 @@ public protocol PacketSystem: Sendable {
     func open(_ path: String, _ flags: Int32) -> SystemCallResult
     /// `close(2)`.
     func close(_ fd: Int32)
-    /// `mmap(2)` of `length` bytes of `fd`, shared, read-write; nil on failure with errno set.
-    func mmap(_ fd: Int32, _ length: Int) -> (UnsafeMutableRawPointer?, Int32)
+    /// `mmap(2)` of `length` bytes of `fd`, shared, read-write.
+    func mmap(_ fd: Int32, _ length: Int) -> Result<UnsafeMutableRawPointer, Errno>
     /// `munmap(2)`.
     func munmap(_ address: UnsafeMutableRawPointer, _ length: Int)
     /// `poll(2)`.
@@ -50,16 +51,13 @@ public protocol PacketSystem: Sendable {
 }
 
 /// The C result of a system call: a non-negative value or an errno.
-public enum SystemCallResult: Sendable, Equatable {
-    /// The call returned this non-negative value.
-    case success(Int)
-    /// The call returned -1 with this errno.
-    case failure(Int32)
+public typealias SystemCallResult = Result<Int, Errno>
 
+extension Result where Failure == Errno {
     /// The value, or nil on failure.
-    public var value: Int? { if case .success(let v) = self { v } else { nil } }
+    public var value: Success? { if case .success(let v) = self { v } else { nil } }
     /// The errno, or nil on success.
-    public var error: Int32? { if case .failure(let e) = self { e } else { nil } }
+    public var error: Errno? { if case .failure(let e) = self { e } else { nil } }
 }
 
 /// The real kernel.
@@ -68,50 +66,44 @@ public struct LivePacketSystem: PacketSystem {
     public init() {}
 
     @inline(__always)
-    private func result(_ call: () -> Int) -> SystemCallResult {
-        var r = call()
-        if r < 0 && Glibc.errno == EINTR { r = call() }
-        return r < 0 ? .failure(Glibc.errno) : .success(r)
+    private func result<I: FixedWidthInteger>(_ call: () -> I) -> SystemCallResult {
+        valueOrErrno(call).map { Int($0) }
     }
 
     public func socket(_ domain: Int32, _ type: Int32, _ proto: Int32) -> SystemCallResult {
-        result { Int(Glibc.socket(domain, type, proto)) }
+        result { Glibc.socket(domain, type, proto) }
     }
     public func setsockopt(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: UnsafeRawPointer, _ length: Int) -> SystemCallResult {
-        result { Int(Glibc.setsockopt(fd, level, name, value, socklen_t(length))) }
+        result { Glibc.setsockopt(fd, level, name, value, socklen_t(length)) }
     }
     public func getsockoptInt(_ fd: Int32, _ level: Int32, _ name: Int32) -> SystemCallResult {
         var value: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
-        let r = Glibc.getsockopt(fd, level, name, &value, &length)
-        return r < 0 ? .failure(Glibc.errno) : .success(Int(value))
+        return result { Glibc.getsockopt(fd, level, name, &value, &length) }.map { _ in Int(value) }
     }
     public func bind(_ fd: Int32, _ address: UnsafeRawPointer, _ length: Int) -> SystemCallResult {
-        result { Int(Glibc.bind(fd, address.assumingMemoryBound(to: sockaddr.self), socklen_t(length))) }
+        result { Glibc.bind(fd, address.assumingMemoryBound(to: sockaddr.self), socklen_t(length)) }
     }
     public func ioctl(_ fd: Int32, _ request: UInt, _ argument: UnsafeMutableRawPointer) -> SystemCallResult {
-        result { Int(clinux_ioctl_ptr(fd, request, argument)) }
+        result { clinux_ioctl_ptr(fd, request, argument) }
     }
     public func ioctl(_ fd: Int32, _ request: UInt, integer: Int32) -> SystemCallResult {
-        result { Int(clinux_ioctl_int(fd, request, integer)) }
+        result { clinux_ioctl_int(fd, request, integer) }
     }
     public func open(_ path: String, _ flags: Int32) -> SystemCallResult {
-        result { Int(Glibc.open(path, flags)) }
+        result { Glibc.open(path, flags) }
     }
     public func close(_ fd: Int32) { _ = Glibc.close(fd) }
-    public func mmap(_ fd: Int32, _ length: Int) -> (UnsafeMutableRawPointer?, Int32) {
-        let p = Glibc.mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
-        if p == MAP_FAILED || p == nil { return (nil, Glibc.errno) }
-        return (p, 0)
+    public func mmap(_ fd: Int32, _ length: Int) -> Result<UnsafeMutableRawPointer, Errno> {
+        valueOrErrno({ Glibc.mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) },
+                     failed: { $0 == MAP_FAILED || $0 == nil }).map { $0! }
     }
     public func munmap(_ address: UnsafeMutableRawPointer, _ length: Int) { _ = Glibc.munmap(address, length) }
     public func poll(_ fds: UnsafeMutablePointer<pollfd>, _ count: Int, _ timeoutMilliseconds: Int32) -> SystemCallResult {
-        // No retry: an interrupted poll simply returns to the loop.
-        let r = Glibc.poll(fds, nfds_t(count), timeoutMilliseconds)
-        return r < 0 ? .failure(Glibc.errno) : .success(Int(r))
+        result { Glibc.poll(fds, nfds_t(count), timeoutMilliseconds) }
     }
     public func sendFrames(_ fd: Int32, _ frames: UnsafePointer<UnsafeRawPointer?>, _ lengths: UnsafePointer<UInt32>, _ count: Int) -> SystemCallResult {
-        result { Int(clinux_send_frames(fd, frames, lengths, UInt32(count))) }
+        result { clinux_send_frames(fd, frames, lengths, UInt32(count)) }
     }
     public func kickTransmitRing(_ fd: Int32) -> SystemCallResult {
         result { Glibc.send(fd, nil, 0, Int32(MSG_DONTWAIT)) }
@@ -123,7 +115,7 @@ public struct LivePacketSystem: PacketSystem {
         result { Glibc.write(fd, bytes.baseAddress, bytes.count) }
     }
     public func eventfd() -> SystemCallResult {
-        result { Int(clinux_eventfd_nonblocking()) }
+        result { clinux_eventfd_nonblocking() }
     }
     public func packetStatistics(_ fd: Int32) -> (packets: UInt32, drops: UInt32)? {
         var packets: UInt32 = 0, drops: UInt32 = 0

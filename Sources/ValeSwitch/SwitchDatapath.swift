@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Synchronization
 import CLinuxSupport
+import SystemCallSeam
 
 /// One port as the packet thread sees it.
 final class SwitchPort: Sendable {
@@ -54,8 +55,8 @@ final class SwitchDatapath: Sendable {
     init(name: String, configuration: SwitchConfiguration, clock: any SwitchClock,
          system: any PacketSystem) throws(SwitchError) {
         guard let fd = system.eventfd().value else {
-            let e = system.eventfd().error ?? EMFILE
-            throw SwitchError(.system, "cannot create switch \(name): eventfd failed: \(describeErrno(e))", errno: e)
+            let e = system.eventfd().error ?? .tooManyOpenFiles
+            throw SwitchError(.system, "cannot create switch \(name): eventfd failed: \(e.explanation)", errno: e)
         }
         self.name = name
         self.configuration = configuration
@@ -95,7 +96,7 @@ final class SwitchDatapath: Sendable {
             return index
         }
         guard let index else {
-            throw SwitchError(.switchFull, "cannot attach \(name):\(io.interface): \(name) has \(SwitchConfiguration.maxPorts) ports, the most a switch can have (ENOMEM)", errno: ENOMEM)
+            throw SwitchError(.switchFull, "cannot attach \(name):\(io.interface): \(name) has \(SwitchConfiguration.maxPorts) ports, the most a switch can have (ENOMEM)", errno: .outOfMemory)
         }
         wake()
         return index
@@ -191,7 +192,7 @@ final class SwitchDatapath: Sendable {
             let now = clock.nanoseconds()
             let timeout: Int32 = now &- busySince < 2_000_000_000 ? 1000 : -1
             let ready = fds.withUnsafeMutableBufferPointer { system.poll($0.baseAddress!, $0.count, timeout) }
-            guard let readyCount = ready.value else { continue } // EINTR
+            guard let readyCount = ready.value else { continue } // EINTR is retried in the seam; ENOMEM, EINVAL: try again
             if readyCount > 0 && fds[0].revents != 0 {
                 var counter: UInt64 = 0
                 _ = withUnsafeMutableBytes(of: &counter) { system.read(wakeFD, $0) }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemCallSeam
 
 /// An error of the userspace datapath, worded for the user: it names the
 /// object and the cause, e.g. `cannot attach vs0:eth9: eth9 does not exist (ENODEV)`.
@@ -40,51 +38,14 @@ public struct SwitchError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The sentence shown to the user.
     public var message: String
     /// The errno behind the failure, when a system call failed.
-    public var errno: Int32?
+    public var errno: Errno?
 
     /// An error with a ready sentence.
-    public init(_ code: Code, _ message: String, errno: Int32? = nil) {
+    public init(_ code: Code, _ message: String, errno: Errno? = nil) {
         self.code = code
         self.message = message
         self.errno = errno
     }
 
     public var description: String { message }
-}
-
-/// The C name of an errno value (`EBUSY`), for messages.
-public func errnoName(_ value: Int32) -> String {
-    switch value {
-    case EPERM: "EPERM"
-    case ENOENT: "ENOENT"
-    case EINTR: "EINTR"
-    case EIO: "EIO"
-    case EBADF: "EBADF"
-    case EAGAIN: "EAGAIN"
-    case ENOMEM: "ENOMEM"
-    case EACCES: "EACCES"
-    case EFAULT: "EFAULT"
-    case EBUSY: "EBUSY"
-    case EEXIST: "EEXIST"
-    case ENODEV: "ENODEV"
-    case EINVAL: "EINVAL"
-    case ENFILE: "ENFILE"
-    case EMFILE: "EMFILE"
-    case ENOSPC: "ENOSPC"
-    case EMSGSIZE: "EMSGSIZE"
-    case ENOPROTOOPT: "ENOPROTOOPT"
-    case EPROTONOSUPPORT: "EPROTONOSUPPORT"
-    case EOPNOTSUPP: "EOPNOTSUPP"
-    case EAFNOSUPPORT: "EAFNOSUPPORT"
-    case ENETDOWN: "ENETDOWN"
-    case ENXIO: "ENXIO"
-    case ENOBUFS: "ENOBUFS"
-    case EPERM: "EPERM"
-    default: "errno \(value)"
-    }
-}
-
-/// `strerror` text plus the C name: "No such device (ENODEV)".
-func describeErrno(_ value: Int32) -> String {
-    "\(String(cString: strerror(value))) (\(errnoName(value)))"
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CLinuxUAPI
 import CLinuxSupport
+import SystemCallSeam
 
 /// What `TAPDevice.create` did.
 public enum TAPCreation: Sendable, Equatable {
@@ -50,18 +51,19 @@ struct TAPDevice {
 
     /// Opens /dev/net/tun and binds it to `name` as a TAP (creating the
     /// device when missing), in the calling thread's network namespace.
-    private func attach(_ name: String) -> Result<Int32, SwitchErrno> {
-        guard let fdValue = system.open("/dev/net/tun", O_RDWR | O_CLOEXEC).value else {
-            return .failure(SwitchErrno(system.open("/dev/net/tun", O_RDWR).error ?? ENOENT))
+    private func attach(_ name: String) -> Result<Int32, Errno> {
+        let fd: Int32
+        switch system.open("/dev/net/tun", O_RDWR | O_CLOEXEC) {
+        case .success(let value): fd = Int32(value)
+        case .failure(let e): return .failure(e)
         }
-        let fd = Int32(fdValue)
         let result = InterfaceRequests(system: system).withRequest(name) { req in
             req.storeBytes(of: Self.iffTap | Self.iffNoPI | Self.iffVnetHdr, toByteOffset: 16, as: Int16.self)
             return system.ioctl(fd, clinux_tunsetiff(), req)
         }
         if case .failure(let e) = result {
             system.close(fd)
-            return .failure(SwitchErrno(e))
+            return .failure(e)
         }
         return .success(fd)
     }
@@ -87,31 +89,31 @@ struct TAPDevice {
         try InterfaceRequests.checkName(name, what: "TAP")
         let before = existing(name)
         if before.exists && !before.isTAP {
-            throw SwitchError(.notATAP, "\(what): an interface named \(name) exists and is not a TAP device (EEXIST)", errno: EEXIST)
+            throw SwitchError(.notATAP, "\(what): an interface named \(name) exists and is not a TAP device (EEXIST)", errno: .fileExists)
         }
         switch attach(name) {
         case .success(let fd):
             defer { system.close(fd) }
             try setOffloads(fd, what: what)
             if let owner, case .failure(let e) = system.ioctl(fd, clinux_tunsetowner(), integer: Int32(bitPattern: owner)) {
-                throw SwitchError(.system, "\(what): TUNSETOWNER \(owner) failed: \(describeErrno(e))", errno: e)
+                throw SwitchError(.system, "\(what): TUNSETOWNER \(owner) failed: \(e.explanation)", errno: e)
             }
             if let group, case .failure(let e) = system.ioctl(fd, clinux_tunsetgroup(), integer: Int32(bitPattern: group)) {
-                throw SwitchError(.system, "\(what): TUNSETGROUP \(group) failed: \(describeErrno(e))", errno: e)
+                throw SwitchError(.system, "\(what): TUNSETGROUP \(group) failed: \(e.explanation)", errno: e)
             }
             if case .failure(let e) = system.ioctl(fd, clinux_tunsetpersist(), integer: 1) {
-                throw SwitchError(.system, "\(what): TUNSETPERSIST failed: \(describeErrno(e))", errno: e)
+                throw SwitchError(.system, "\(what): TUNSETPERSIST failed: \(e.explanation)", errno: e)
             }
-        case .failure(let e) where e.value == EBUSY && before.exists:
+        case .failure(let e) where e == .resourceBusy && before.exists:
             // A VM holds the queue already (valed restarted under a running
             // VM): adopt the device as it is; owner, group and offloads stay
             // as they were (QEMU set the offloads its guest negotiated).
             break
         case .failure(let e):
-            if e.value == ENOENT || e.value == ENODEV {
-                throw SwitchError(.system, "\(what): /dev/net/tun is missing (the tun module is not available): \(describeErrno(e.value))", errno: e.value)
+            if e == .noSuchFileOrDirectory || e == .noSuchDevice {
+                throw SwitchError(.system, "\(what): /dev/net/tun is missing (the tun module is not available): \(e.explanation)", errno: e)
             }
-            throw SwitchError(e.value == EBUSY ? .busy : .system, "\(what): TUNSETIFF failed: \(describeErrno(e.value))", errno: e.value)
+            throw SwitchError(e == .resourceBusy ? .busy : .system, "\(what): TUNSETIFF failed: \(e.explanation)", errno: e)
         }
         try configure(name, mtu: mtu, what: what)
         return before.exists ? .adopted : .created
@@ -122,12 +124,12 @@ struct TAPDevice {
     private func setOffloads(_ fd: Int32, what: String) throws(SwitchError) {
         var size = Int32(VirtioNetHeader.size)
         if case .failure(let e) = system.ioctl(fd, clinux_tunsetvnethdrsz(), &size) {
-            throw SwitchError(.system, "\(what): TUNSETVNETHDRSZ \(size) failed: \(describeErrno(e))", errno: e)
+            throw SwitchError(.system, "\(what): TUNSETVNETHDRSZ \(size) failed: \(e.explanation)", errno: e)
         }
         var result = system.ioctl(fd, clinux_tunsetoffload(), integer: Self.offloadsWithUSO)
-        if case .failure(EINVAL) = result { result = system.ioctl(fd, clinux_tunsetoffload(), integer: Self.offloads) }
+        if case .failure(.invalidArgument) = result { result = system.ioctl(fd, clinux_tunsetoffload(), integer: Self.offloads) }
         if case .failure(let e) = result {
-            throw SwitchError(.system, "\(what): TUNSETOFFLOAD failed: \(describeErrno(e))", errno: e)
+            throw SwitchError(.system, "\(what): TUNSETOFFLOAD failed: \(e.explanation)", errno: e)
         }
     }
 
@@ -137,12 +139,12 @@ struct TAPDevice {
         defer { system.close(fd) }
         let requests = InterfaceRequests(system: system)
         if let mtu, case .failure(let e) = requests.setMTU(mtu, of: name, socket: fd) {
-            throw SwitchError(.invalidArgument, "\(what): MTU \(mtu) refused: \(describeErrno(e))", errno: e)
+            throw SwitchError(.invalidArgument, "\(what): MTU \(mtu) refused: \(e.explanation)", errno: e)
         }
         // Up on the host side so the switch can send as soon as the VM
         // attaches (the carrier follows the VM's fd).
         if case .failure(let e) = requests.setUp(name, socket: fd) {
-            throw SwitchError(.system, "\(what): cannot set \(name) up: \(describeErrno(e))", errno: e)
+            throw SwitchError(.system, "\(what): cannot set \(name) up: \(e.explanation)", errno: e)
         }
     }
 
@@ -151,18 +153,18 @@ struct TAPDevice {
         let what = "cannot delete TAP \(name)"
         try InterfaceRequests.checkName(name, what: "TAP")
         let state = existing(name)
-        guard state.exists else { throw SwitchError(.noSuchInterface, "\(what): no such device (ENODEV)", errno: ENODEV) }
-        guard state.isTAP else { throw SwitchError(.notATAP, "\(what): \(name) is not a TAP device (EINVAL)", errno: EINVAL) }
+        guard state.exists else { throw SwitchError(.noSuchInterface, "\(what): no such device (ENODEV)", errno: .noSuchDevice) }
+        guard state.isTAP else { throw SwitchError(.notATAP, "\(what): \(name) is not a TAP device (EINVAL)", errno: .invalidArgument) }
         switch attach(name) {
         case .success(let fd):
             defer { system.close(fd) }
             if case .failure(let e) = system.ioctl(fd, clinux_tunsetpersist(), integer: 0) {
-                throw SwitchError(.system, "\(what): TUNSETPERSIST 0 failed: \(describeErrno(e))", errno: e)
+                throw SwitchError(.system, "\(what): TUNSETPERSIST 0 failed: \(e.explanation)", errno: e)
             }
-        case .failure(let e) where e.value == EBUSY:
-            throw SwitchError(.busy, "\(what): a VM or another program has it open (EBUSY)", errno: EBUSY)
+        case .failure(let e) where e == .resourceBusy:
+            throw SwitchError(.busy, "\(what): a VM or another program has it open (EBUSY)", errno: .resourceBusy)
         case .failure(let e):
-            throw SwitchError(.system, "\(what): TUNSETIFF failed: \(describeErrno(e.value))", errno: e.value)
+            throw SwitchError(.system, "\(what): TUNSETIFF failed: \(e.explanation)", errno: e)
         }
     }
 }

@@ -50,7 +50,7 @@ public final class UserspaceSwitchHost: Sendable {
         }
         guard added else {
             datapath.stop()
-            throw SwitchError(.switchExists, "cannot create switch \(name): it exists already (EEXIST)", errno: EEXIST)
+            throw SwitchError(.switchExists, "cannot create switch \(name): it exists already (EEXIST)", errno: .fileExists)
         }
         datapath.start()
     }
@@ -59,7 +59,7 @@ public final class UserspaceSwitchHost: Sendable {
     /// devices stay; delete them with `deleteTAP`).
     public func deleteSwitch(_ name: String) throws(SwitchError) {
         guard let datapath = switches.withLock({ $0.removeValue(forKey: name) }) else {
-            throw SwitchError(.noSuchSwitch, "cannot delete switch \(name): no such switch (ENXIO)", errno: ENXIO)
+            throw SwitchError(.noSuchSwitch, "cannot delete switch \(name): no such switch (ENXIO)", errno: .noSuchDeviceOrAddress)
         }
         datapath.stop()
     }
@@ -91,10 +91,10 @@ public final class UserspaceSwitchHost: Sendable {
         let what = "cannot attach \(switchName):\(interface)"
         try InterfaceRequests.checkName(interface, what: "interface")
         guard let datapath = switches.withLock({ $0[switchName] }) else {
-            throw SwitchError(.noSuchSwitch, "\(what): no such switch \(switchName) (ENXIO)", errno: ENXIO)
+            throw SwitchError(.noSuchSwitch, "\(what): no such switch \(switchName) (ENXIO)", errno: .noSuchDeviceOrAddress)
         }
         if let owner = owner(of: interface) {
-            throw SwitchError(.portExists, "\(what): \(interface) is already attached to \(owner) (EBUSY)", errno: EBUSY)
+            throw SwitchError(.portExists, "\(what): \(interface) is already attached to \(owner) (EBUSY)", errno: .resourceBusy)
         }
         let io = try PacketSocketPort.open(interface: interface,
                                            retireTimeoutMilliseconds: datapath.configuration.retireTimeoutMilliseconds,
@@ -115,10 +115,10 @@ public final class UserspaceSwitchHost: Sendable {
     /// addresses learned on it are forgotten. Monitors of the port end.
     public func detach(switch switchName: String, port: Int) throws(SwitchError) {
         guard let datapath = switches.withLock({ $0[switchName] }) else {
-            throw SwitchError(.noSuchSwitch, "cannot detach \(switchName):\(port): no such switch \(switchName) (ENXIO)", errno: ENXIO)
+            throw SwitchError(.noSuchSwitch, "cannot detach \(switchName):\(port): no such switch \(switchName) (ENXIO)", errno: .noSuchDeviceOrAddress)
         }
         guard datapath.remove(port) != nil else {
-            throw SwitchError(.noSuchPort, "cannot detach \(switchName):\(port): no port \(port) on \(switchName) (ENXIO)", errno: ENXIO)
+            throw SwitchError(.noSuchPort, "cannot detach \(switchName):\(port): no port \(port) on \(switchName) (ENXIO)", errno: .noSuchDeviceOrAddress)
         }
     }
 
@@ -126,10 +126,10 @@ public final class UserspaceSwitchHost: Sendable {
     @discardableResult
     public func detach(switch switchName: String, interface: String) throws(SwitchError) -> Int {
         guard let datapath = switches.withLock({ $0[switchName] }) else {
-            throw SwitchError(.noSuchSwitch, "cannot detach \(switchName):\(interface): no such switch \(switchName) (ENXIO)", errno: ENXIO)
+            throw SwitchError(.noSuchSwitch, "cannot detach \(switchName):\(interface): no such switch \(switchName) (ENXIO)", errno: .noSuchDeviceOrAddress)
         }
         guard let port = datapath.ports.first(where: { $0.io.interface == interface }), datapath.remove(port.index) != nil else {
-            throw SwitchError(.noSuchPort, "cannot detach \(switchName):\(interface): \(interface) is not attached to \(switchName) (ENXIO)", errno: ENXIO)
+            throw SwitchError(.noSuchPort, "cannot detach \(switchName):\(interface): \(interface) is not attached to \(switchName) (ENXIO)", errno: .noSuchDeviceOrAddress)
         }
         return port.index
     }
@@ -160,7 +160,7 @@ public final class UserspaceSwitchHost: Sendable {
         try InterfaceRequests.checkName(name, what: "TAP")
         let state = tap.existing(name)
         if state.exists && !state.isTAP {
-            throw SwitchError(.notATAP, "cannot delete TAP \(name): \(name) is not a TAP device (EINVAL)", errno: EINVAL)
+            throw SwitchError(.notATAP, "cannot delete TAP \(name): \(name) is not a TAP device (EINVAL)", errno: .invalidArgument)
         }
         if let owner = owner(of: name) { _ = try? detach(switch: owner, interface: name) }
         try tap.delete(name)
@@ -183,7 +183,7 @@ public final class UserspaceSwitchHost: Sendable {
     /// One switch.
     public func info(switch name: String) throws(SwitchError) -> SwitchInfo {
         guard let datapath = switches.withLock({ $0[name] }) else {
-            throw SwitchError(.noSuchSwitch, "no such switch \(name) (ENXIO)", errno: ENXIO)
+            throw SwitchError(.noSuchSwitch, "no such switch \(name) (ENXIO)", errno: .noSuchDeviceOrAddress)
         }
         return info(datapath)
     }
@@ -235,10 +235,10 @@ public final class UserspaceSwitchHost: Sendable {
 
     private func switchPort(_ name: String, _ index: Int, what: String) throws(SwitchError) -> SwitchPort {
         guard let datapath = switches.withLock({ $0[name] }) else {
-            throw SwitchError(.noSuchSwitch, "\(what) \(name):\(index): no such switch \(name) (ENXIO)", errno: ENXIO)
+            throw SwitchError(.noSuchSwitch, "\(what) \(name):\(index): no such switch \(name) (ENXIO)", errno: .noSuchDeviceOrAddress)
         }
         guard let port = datapath.port(index) else {
-            throw SwitchError(.noSuchPort, "\(what) \(name):\(index): no port \(index) on \(name) (ENXIO)", errno: ENXIO)
+            throw SwitchError(.noSuchPort, "\(what) \(name):\(index): no port \(index) on \(name) (ENXIO)", errno: .noSuchDeviceOrAddress)
         }
         return port
     }

@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import SystemCallSeam
 
 /// A swift-log handler that writes structured entries to the journal:
 /// `MESSAGE`, `PRIORITY`, `SYSLOG_IDENTIFIER`, `CODE_*`, `VALED_LOGGER`,
@@ -105,15 +106,7 @@ public struct JournalLogHandler: LogHandler {
 
     /// A number for `ERRNO=` from `16` or `EBUSY`.
     static func errnoNumber(_ text: String) -> Int32? {
-        if let number = Int32(text) { return number }
-        let known: [String: Int32] = [
-            "EPERM": EPERM, "ENOENT": ENOENT, "EINTR": EINTR, "EIO": EIO, "ENXIO": ENXIO,
-            "ENOEXEC": ENOEXEC, "EBADF": EBADF, "EAGAIN": EAGAIN, "ENOMEM": ENOMEM,
-            "EACCES": EACCES, "EBUSY": EBUSY, "EEXIST": EEXIST, "ENODEV": ENODEV,
-            "EINVAL": EINVAL, "ENOSPC": ENOSPC, "ENOSYS": ENOSYS, "EOPNOTSUPP": EOPNOTSUPP,
-            "ENETDOWN": ENETDOWN, "ETIMEDOUT": ETIMEDOUT, "ENOTSUP": ENOTSUP,
-        ]
-        return known[text]
+        Int32(text) ?? Errno(name: text)?.rawValue
     }
 }
 

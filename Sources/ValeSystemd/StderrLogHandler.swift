@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import SystemCallSeam
 
 /// A swift-log handler for valed outside systemd: one plain line per event
 /// on stderr, `2026-11-25T17:30:00Z warning valed.engine: text switch=vale0 port=eth1`.
@@ -54,8 +55,10 @@ public struct StderrLogHandler: LogHandler {
         var bytes = Array(line.utf8)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 { if errno == EINTR { continue }; return }
+            let written = bytes.withUnsafeMutableBytes { buffer in
+                valueOrErrno { write(2, buffer.baseAddress! + offset, buffer.count - offset) }
+            }
+            guard case .success(let n) = written else { return }
             offset += n
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SystemCallSeam
 import Testing
 import TestSupport
 import ValeModules
@@ -18,24 +19,24 @@ private final class LoadedNetmapSystem: ModuleSystemCalls {
         "/sys/module/netmap/parameters/bridge_batch": "1024\n",
         "/sys/module/netmap/parameters/max_bridges": "8\n",
     ]
-    func finitModule(path: String, options: String, flags: Int32) throws(KernelErrno) {}
-    func deleteModule(name: String, flags: Int32) throws(KernelErrno) { deletes.withLock { $0.append(name) } }
-    func probeModuleSyscall() -> KernelErrno? { .EBADF }
-    func readFile(_ path: String) throws(KernelErrno) -> String {
-        guard let f = files[path] else { throw .ENOENT }
+    func finitModule(path: String, options: String, flags: Int32) throws(Errno) {}
+    func deleteModule(name: String, flags: Int32) throws(Errno) { deletes.withLock { $0.append(name) } }
+    func probeModuleSyscall() -> Errno? { .badFileDescriptor }
+    func readFile(_ path: String) throws(Errno) -> String {
+        guard let f = files[path] else { throw .noSuchFileOrDirectory }
         return f
     }
-    func writeFile(_ path: String, contents: String) throws(KernelErrno) {
-        guard files[path] != nil else { throw .ENOENT }
+    func writeFile(_ path: String, contents: String) throws(Errno) {
+        guard files[path] != nil else { throw .noSuchFileOrDirectory }
         writes.withLock { $0.append("\(path)=\(contents)") }
     }
-    func listDirectory(_ path: String) throws(KernelErrno) -> [String] {
+    func listDirectory(_ path: String) throws(Errno) -> [String] {
         switch path {
         case "/sys/module": return ["netmap"]
         case "/sys/module/netmap": return ["initstate", "refcnt", "holders", "parameters"]
         case "/sys/module/netmap/parameters": return ["bridge_batch", "max_bridges"]
         case "/sys/module/netmap/holders": return []
-        default: throw .ENOENT
+        default: throw .noSuchFileOrDirectory
         }
     }
     func fileMode(_ path: String) -> UInt32? {

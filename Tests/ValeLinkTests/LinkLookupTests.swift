@@ -1,4 +1,5 @@
 import Foundation
+import SystemCallSeam
 import Testing
 import TestSupport
 @testable import ValeLink
@@ -137,7 +138,7 @@ struct LibnlSessionErrorTests {
             Issue.record("expected an error")
         } catch {
             // ethnl_parse_bit: "bit name not found", EOPNOTSUPP.
-            #expect(error.errno == EOPNOTSUPP)
+            #expect(error.errno == .notSupported)
             #expect(error.request == "ETHTOOL_MSG_FEATURES_SET")
             #expect(error.kernelMessage?.contains("bit name") == true, "\(error)")
         }
@@ -147,7 +148,7 @@ struct LibnlSessionErrorTests {
             _ = try fixture.manager.session.link(named: "vlnope1")
             Issue.record("expected an error")
         } catch {
-            #expect(error.errno == ENODEV)
+            #expect(error.errno == .noSuchDevice)
         }
         #expect(try fixture.manager.features(of: fixture.a)["rx-gro"] != nil)
     }

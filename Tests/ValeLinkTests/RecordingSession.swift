@@ -1,4 +1,5 @@
 import Foundation
+import SystemCallSeam
 @testable import ValeLink
 
 /// A NetlinkSession that keeps links and features in memory, records every
@@ -24,7 +25,7 @@ final class RecordingSession: NetlinkSession, @unchecked Sendable {
     }
 
     func fail(_ call: String, errno: Int32, kernelMessage: String? = nil) {
-        lock.withLock { failures[call] = NetlinkFailure(errno: errno, request: call, kernelMessage: kernelMessage) }
+        lock.withLock { failures[call] = NetlinkFailure(errno: Errno(rawValue: errno), request: call, kernelMessage: kernelMessage) }
     }
 
     func current(_ name: String) -> (link: LinkInfo?, features: FeatureTable?, pause: PauseSettings?) {
@@ -42,7 +43,7 @@ final class RecordingSession: NetlinkSession, @unchecked Sendable {
     func link(named name: String) throws(NetlinkFailure) -> LinkInfo {
         try record("link \(name)")
         guard let link = lock.withLock({ linksByName[name] }) else {
-            throw NetlinkFailure(errno: ENODEV, request: "RTM_GETLINK")
+            throw NetlinkFailure(errno: .noSuchDevice, request: "RTM_GETLINK")
         }
         return link
     }
@@ -50,7 +51,7 @@ final class RecordingSession: NetlinkSession, @unchecked Sendable {
     func link(index: Int32, netnsid: Int32?) throws(NetlinkFailure) -> LinkInfo {
         try record("linkIndex \(index)")
         guard let link = lock.withLock({ linksByName.values.first { $0.ifindex == index } }) else {
-            throw NetlinkFailure(errno: ENODEV, request: "RTM_GETLINK")
+            throw NetlinkFailure(errno: .noSuchDevice, request: "RTM_GETLINK")
         }
         return link
     }
@@ -71,7 +72,7 @@ final class RecordingSession: NetlinkSession, @unchecked Sendable {
     func features(of name: String) throws(NetlinkFailure) -> FeatureTable {
         try record("features \(name)")
         guard let table = lock.withLock({ featuresByName[name] }) else {
-            throw NetlinkFailure(errno: ENODEV, request: "ETHTOOL_MSG_FEATURES_GET")
+            throw NetlinkFailure(errno: .noSuchDevice, request: "ETHTOOL_MSG_FEATURES_GET")
         }
         return table
     }
@@ -91,7 +92,7 @@ final class RecordingSession: NetlinkSession, @unchecked Sendable {
     func pause(of name: String) throws(NetlinkFailure) -> PauseSettings {
         try record("pause \(name)")
         guard let pause = lock.withLock({ pauseByName[name] }) else {
-            throw NetlinkFailure(errno: EOPNOTSUPP, request: "ETHTOOL_MSG_PAUSE_GET")
+            throw NetlinkFailure(errno: .notSupported, request: "ETHTOOL_MSG_PAUSE_GET")
         }
         return pause
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemCallSeam
 import Testing
 @testable import ValeLink
 
@@ -88,7 +89,7 @@ struct SeamTests {
     }
 
     @Test func kernelErrorsBecomeSentences() {
-        let failure = { (errno: Int32, message: String?) in NetlinkFailure(errno: errno, request: "RTM_NEWLINK", kernelMessage: message) }
+        let failure = { (errno: Int32, message: String?) in NetlinkFailure(errno: errno == 0 ? nil : Errno(rawValue: errno), request: "RTM_NEWLINK", kernelMessage: message) }
         #expect(LinkError.from(failure(ENODEV, nil), interface: "eth9", action: "x").message == "no interface named eth9")
         #expect(LinkError.from(failure(EOPNOTSUPP, nil), interface: "eth0", action: "change offload features").message
                 == "eth0: cannot change offload features: not supported by the driver (EOPNOTSUPP)")
@@ -100,7 +101,7 @@ struct SeamTests {
     @Test func unsupportedPauseIsASentence() {
         let session = RecordingSession()
         session.add(LinkInfo(ifindex: 3, name: "veth0", flags: 1))
-        #expect(throws: LinkError(.notSupported, interface: "veth0", errno: EOPNOTSUPP,
+        #expect(throws: LinkError(.notSupported, interface: "veth0", errno: .notSupported,
                                   message: "veth0: pause frame settings are not supported by the driver (EOPNOTSUPP)")) {
             try LinkManager(session: session).pause(of: "veth0")
         }

@@ -1,4 +1,5 @@
 import Synchronization
+import SystemCallSeam
 @testable import ValeModules
 
 /// An in-memory /sys and /proc plus a recorder of module system calls.
@@ -21,10 +22,10 @@ final class FakeModuleSystem: ModuleSystemCalls {
         var files: [String: (mode: UInt32, contents: String)] = [:]
         var directories: Set<String> = []
         var calls: [Call] = []
-        var finitErrors: [String: KernelErrno] = [:]     // by path
-        var deleteErrors: [String: KernelErrno] = [:]    // by module name
-        var writeErrors: [String: KernelErrno] = [:]
-        var probe: KernelErrno? = .EBADF
+        var finitErrors: [String: Errno] = [:]     // by path
+        var deleteErrors: [String: Errno] = [:]    // by module name
+        var writeErrors: [String: Errno] = [:]
+        var probe: Errno? = .badFileDescriptor
     }
 
     let state = Mutex(State())
@@ -35,7 +36,7 @@ final class FakeModuleSystem: ModuleSystemCalls {
             addFile("/proc/modules", "")
             addFile("/proc/sys/kernel/modules_disabled", "0\n")
         } else {
-            state.withLock { $0.probe = .ENOSYS }
+            state.withLock { $0.probe = .noFunction }
         }
         addDirectory("/sys/module")
     }
@@ -74,16 +75,16 @@ final class FakeModuleSystem: ModuleSystemCalls {
         for (param, (value, mode)) in parameters { addFile("/sys/module/\(name)/parameters/\(param)", value + "\n", mode: mode) }
     }
 
-    func failFinit(path: String, with errno: KernelErrno) { state.withLock { $0.finitErrors[path] = errno } }
-    func failDelete(_ name: String, with errno: KernelErrno) { state.withLock { $0.deleteErrors[name] = errno } }
-    func failWrite(_ path: String, with errno: KernelErrno) { state.withLock { $0.writeErrors[path] = errno } }
+    func failFinit(path: String, with errno: Errno) { state.withLock { $0.finitErrors[path] = errno } }
+    func failDelete(_ name: String, with errno: Errno) { state.withLock { $0.deleteErrors[name] = errno } }
+    func failWrite(_ path: String, with errno: Errno) { state.withLock { $0.writeErrors[path] = errno } }
 
     // MARK: ModuleSystemCalls
 
-    func finitModule(path: String, options: String, flags: Int32) throws(KernelErrno) {
-        let error: KernelErrno? = state.withLock { s in
+    func finitModule(path: String, options: String, flags: Int32) throws(Errno) {
+        let error: Errno? = state.withLock { s in
             s.calls.append(.finit(path: path, options: options, flags: flags))
-            if s.probe == .ENOSYS { return .ENOSYS }
+            if s.probe == .noFunction { return .noFunction }
             return s.finitErrors[path]
         }
         if let error { throw error }
@@ -92,10 +93,10 @@ final class FakeModuleSystem: ModuleSystemCalls {
         addLoadedModule(ModuleSupervisor.canonical(name))
     }
 
-    func deleteModule(name: String, flags: Int32) throws(KernelErrno) {
-        let error: KernelErrno? = state.withLock { s in
+    func deleteModule(name: String, flags: Int32) throws(Errno) {
+        let error: Errno? = state.withLock { s in
             s.calls.append(.delete(name: name, flags: flags))
-            if s.probe == .ENOSYS { return .ENOSYS }
+            if s.probe == .noFunction { return .noFunction }
             return s.deleteErrors[name]
         }
         if let error { throw error }
@@ -106,27 +107,27 @@ final class FakeModuleSystem: ModuleSystemCalls {
         }
     }
 
-    func probeModuleSyscall() -> KernelErrno? { state.withLock { $0.probe } }
+    func probeModuleSyscall() -> Errno? { state.withLock { $0.probe } }
 
-    func readFile(_ path: String) throws(KernelErrno) -> String {
-        guard let file = state.withLock({ $0.files[path] }) else { throw .ENOENT }
+    func readFile(_ path: String) throws(Errno) -> String {
+        guard let file = state.withLock({ $0.files[path] }) else { throw .noSuchFileOrDirectory }
         return file.contents
     }
 
-    func writeFile(_ path: String, contents: String) throws(KernelErrno) {
-        let error: KernelErrno? = state.withLock { s in
+    func writeFile(_ path: String, contents: String) throws(Errno) {
+        let error: Errno? = state.withLock { s in
             s.calls.append(.write(path: path, contents: contents))
             if let e = s.writeErrors[path] { return e }
-            guard let file = s.files[path] else { return .ENOENT }
+            guard let file = s.files[path] else { return .noSuchFileOrDirectory }
             s.files[path] = (file.mode, contents + "\n")
             return nil
         }
         if let error { throw error }
     }
 
-    func listDirectory(_ path: String) throws(KernelErrno) -> [String] {
-        try state.withLock { s throws(KernelErrno) -> [String] in
-            guard s.directories.contains(path) else { throw .ENOENT }
+    func listDirectory(_ path: String) throws(Errno) -> [String] {
+        try state.withLock { s throws(Errno) -> [String] in
+            guard s.directories.contains(path) else { throw .noSuchFileOrDirectory }
             let prefix = path + "/"
             var names = Set<String>()
             for key in s.files.keys where key.hasPrefix(prefix) {

@@ -1,3 +1,4 @@
+import SystemCallSeam
 import Testing
 @testable import ValeModules
 
@@ -26,6 +27,6 @@ struct ModuleOptionTests {
         #expect(!ModuleSupport.disabled.canLoadModules)
         #expect(ModuleSupport.available.canLoadModules)
         #expect(ModuleSupervisor.canonical("virtio-net") == "virtio_net")
-        #expect(KernelErrno.EBUSY.description == "Device or resource busy (EBUSY)")
+        #expect(Errno.resourceBusy.explanation == "Device or resource busy (EBUSY)")
     }
 }

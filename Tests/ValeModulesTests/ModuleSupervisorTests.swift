@@ -1,4 +1,5 @@
 import Foundation
+import SystemCallSeam
 import Testing
 import TestSupport
 @testable import ValeModules
@@ -50,19 +51,19 @@ struct ModuleSupervisorTests {
     @Test func eexistMeansAlreadyLoaded() throws {
         defer { fixture.remove() }
         let system = FakeModuleSystem()
-        system.failFinit(path: path("extra/netmap.ko"), with: .EEXIST)
+        system.failFinit(path: path("extra/netmap.ko"), with: .fileExists)
         let steps = try ModuleSupervisor(catalog: catalog, system: system).load("netmap")
         #expect(steps.map(\.outcome) == [.alreadyLoaded])
         #expect(steps.first?.description == "netmap is already loaded")
         // The mapping used when EEXIST is an error for a caller.
-        let error = ModuleError.insertFailed(module: "netmap", path: path("extra/netmap.ko"), options: "", errno: .EEXIST)
+        let error = ModuleError.insertFailed(module: "netmap", path: path("extra/netmap.ko"), options: "", errno: .fileExists)
         #expect(error.message == "cannot load netmap: module netmap is already loaded (EEXIST)")
     }
 
     @Test func enoentNamesTheMissingFile() throws {
         defer { fixture.remove() }
         let system = FakeModuleSystem()
-        system.failFinit(path: path("extra/netmap.ko"), with: .ENOENT)
+        system.failFinit(path: path("extra/netmap.ko"), with: .noSuchFileOrDirectory)
         let error = #expect(throws: ModuleError.self) { try ModuleSupervisor(catalog: catalog, system: system).load("netmap") }
         #expect(error?.kind == .notFound)
         #expect(error?.message == "cannot load netmap: module file \(path("extra/netmap.ko")) does not exist (ENOENT)")
@@ -71,10 +72,10 @@ struct ModuleSupervisorTests {
     @Test func enosysFromTheKernelIsNoModuleSupport() throws {
         defer { fixture.remove() }
         let system = FakeModuleSystem()
-        system.failFinit(path: path("extra/netmap.ko"), with: .ENOSYS)
+        system.failFinit(path: path("extra/netmap.ko"), with: .noFunction)
         let error = #expect(throws: ModuleError.self) { try ModuleSupervisor(catalog: catalog, system: system).load("netmap") }
         #expect(error?.kind == .noModuleSupport)
-        #expect(error?.errno == .ENOSYS)
+        #expect(error?.errno == .noFunction)
         #expect(error?.message == "cannot load netmap: this kernel has no loadable module support (finit_module: ENOSYS); valed runs the userspace datapath")
     }
 
@@ -93,12 +94,12 @@ struct ModuleSupervisorTests {
     @Test func otherInsertErrnosAreSentences() throws {
         defer { fixture.remove() }
         let p = path("extra/netmap.ko")
-        #expect(ModuleError.insertFailed(module: "netmap", path: p, options: "", errno: .ENOEXEC).message ==
+        #expect(ModuleError.insertFailed(module: "netmap", path: p, options: "", errno: .execFormatError).message ==
                 "cannot load netmap: \(p) is not a valid module for this kernel (ENOEXEC): it was built for another kernel or architecture")
-        #expect(ModuleError.insertFailed(module: "netmap", path: p, options: "max_bridges=x", errno: .EINVAL).message ==
+        #expect(ModuleError.insertFailed(module: "netmap", path: p, options: "max_bridges=x", errno: .invalidArgument).message ==
                 "cannot load netmap: the kernel rejected the module or its options \"max_bridges=x\" (EINVAL); the kernel log (dmesg) names the reason")
-        #expect(ModuleError.insertFailed(module: "netmap", path: p, options: "", errno: .EBUSY).kind == .inUse)
-        #expect(ModuleError.insertFailed(module: "netmap", path: p, options: "", errno: .EPERM).kind == .notPermitted)
+        #expect(ModuleError.insertFailed(module: "netmap", path: p, options: "", errno: .resourceBusy).kind == .inUse)
+        #expect(ModuleError.insertFailed(module: "netmap", path: p, options: "", errno: .notPermitted).kind == .notPermitted)
     }
 
     @Test func unloadRefusesWithHoldersAndMakesNoCall() throws {
@@ -135,14 +136,14 @@ struct ModuleSupervisorTests {
         defer { fixture.remove() }
         let system = FakeModuleSystem()
         system.addLoadedModule("netmap")
-        system.failDelete("netmap", with: .EBUSY)
+        system.failDelete("netmap", with: .resourceBusy)
         let supervisor = ModuleSupervisor(catalog: catalog, system: system)
         let busy = #expect(throws: ModuleError.self) { try supervisor.unload("netmap") }
         #expect(busy?.message == "cannot unload netmap: netmap is in use (EBUSY): open /dev/netmap descriptors, attached NICs or persistent ports hold it")
-        system.failDelete("netmap", with: .ENOENT)
+        system.failDelete("netmap", with: .noSuchFileOrDirectory)
         let gone = #expect(throws: ModuleError.self) { try supervisor.unload("netmap") }
         #expect(gone?.message == "cannot unload netmap: module netmap is not loaded (ENOENT)")
-        system.failDelete("netmap", with: .ENOSYS)
+        system.failDelete("netmap", with: .noFunction)
         let nosys = #expect(throws: ModuleError.self) { try supervisor.unload("netmap") }
         #expect(nosys?.kind == .noModuleSupport)
         let notLoaded = #expect(throws: ModuleError.self) { try supervisor.unload("veth") }
@@ -172,7 +173,7 @@ struct ModuleSupervisorTests {
         #expect(readOnly?.message == "cannot set netmap.max_bridges at runtime: it is read-only (mode 444) and takes effect only at load time (modprobe netmap max_bridges=32)")
         let unknown = #expect(throws: ModuleError.self) { try supervisor.setParameter("nosuch", to: "1") }
         #expect(unknown?.message == "cannot set netmap.nosuch: netmap has no parameter nosuch")
-        system.failWrite("/sys/module/netmap/parameters/buf_num", with: .EINVAL)
+        system.failWrite("/sys/module/netmap/parameters/buf_num", with: .invalidArgument)
         let rejected = #expect(throws: ModuleError.self) { try supervisor.setParameter("buf_num", to: "-1") }
         #expect(rejected?.message == "cannot set netmap.buf_num to -1: the kernel rejected the value (EINVAL)")
         #expect(system.calls.count == 2)
@@ -228,7 +229,7 @@ struct ModuleSupervisorTests {
         for dep in ["pps_core", "ptp", "mdio"] { system.addLoadedModule(dep, refcnt: 1) }
         system.addLoadedModule("ixgbe")
         system.addFile(fixture.patchedDirectory + "/ixgbe.ko", "", mode: 0o644)
-        system.failFinit(path: fixture.patchedDirectory + "/ixgbe.ko", with: .ENOEXEC)
+        system.failFinit(path: fixture.patchedDirectory + "/ixgbe.ko", with: .execFormatError)
         let supervisor = ModuleSupervisor(catalog: catalog, system: system)
         let error = #expect(throws: ModuleError.self) {
             try supervisor.swapDriver("ixgbe", to: .directory(fixture.patchedDirectory))

@@ -1,5 +1,6 @@
 import Foundation
 import CLinuxSupport
+import SystemCallSeam
 @testable import ValeSwitch
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,7 @@ final class FakeVM: @unchecked Sendable {
     /// (TUNSETVNETHDRSZ), as QEMU does for a virtio-net device with offloads.
     init(tap: String, vnetHeader: Bool = false) throws {
         fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { throw SwitchError(.system, "open /dev/net/tun: \(describeErrno(errno))") }
+        guard fd >= 0 else { throw SwitchError(.system, "open /dev/net/tun: \(Errno.current.explanation)") }
         var req = [UInt8](repeating: 0, count: 40)
         for (i, b) in tap.utf8.enumerated() { req[i] = b }
         // IFF_TAP | IFF_NO_PI (| IFF_VNET_HDR), little endian
@@ -26,7 +27,7 @@ final class FakeVM: @unchecked Sendable {
         guard r == 0 else {
             let e = errno
             Glibc.close(fd)
-            throw SwitchError(.system, "opening TAP \(tap)\(vnetHeader ? " with IFF_VNET_HDR" : ""): \(describeErrno(e))")
+            throw SwitchError(.system, "opening TAP \(tap)\(vnetHeader ? " with IFF_VNET_HDR" : ""): \(Errno(rawValue: e).explanation)")
         }
     }
 
@@ -45,7 +46,7 @@ final class FakeVM: @unchecked Sendable {
 
     func write(_ frame: [UInt8]) throws {
         let n = frame.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        if n != frame.count { throw SwitchError(.system, "write to TAP: \(describeErrno(errno))") }
+        if n != frame.count { throw SwitchError(.system, "write to TAP: \(Errno.current.explanation)") }
     }
 
     /// Writes one frame after its virtio-net header (a VM opened with `vnetHeader`).

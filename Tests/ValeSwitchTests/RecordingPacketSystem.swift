@@ -1,4 +1,5 @@
 import Synchronization
+import SystemCallSeam
 import CLinuxSupport
 @testable import ValeSwitch
 #if canImport(Glibc)
@@ -26,7 +27,7 @@ final class RecordingPacketSystem: PacketSystem {
     private func record(_ line: String) -> SystemCallResult {
         state.withLock { s in
             s.calls.append(line)
-            if let e = s.failures.first(where: { line.hasPrefix($0.key) })?.value { return .failure(e) }
+            if let e = s.failures.first(where: { line.hasPrefix($0.key) })?.value { return .failure(Errno(rawValue: e)) }
             return .success(0)
         }
     }
@@ -85,12 +86,12 @@ final class RecordingPacketSystem: PacketSystem {
     }
     func open(_ path: String, _ flags: Int32) -> SystemCallResult { newFD("open(\(path))") }
     func close(_ fd: Int32) { _ = record("close") }
-    func mmap(_ fd: Int32, _ length: Int) -> (UnsafeMutableRawPointer?, Int32) {
-        if case .failure(let e) = record("mmap(\(length))") { return (nil, e) }
+    func mmap(_ fd: Int32, _ length: Int) -> Result<UnsafeMutableRawPointer, Errno> {
+        if case .failure(let e) = record("mmap(\(length))") { return .failure(e) }
         let p = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 4096)
         p.initializeMemory(as: UInt8.self, repeating: 0, count: length)
         mapping.withLock { $0 = Int(bitPattern: p) }
-        return (p, 0)
+        return .success(p)
     }
     func munmap(_ address: UnsafeMutableRawPointer, _ length: Int) {
         _ = record("munmap")

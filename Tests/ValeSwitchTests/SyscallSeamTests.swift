@@ -1,3 +1,4 @@
+import SystemCallSeam
 import Testing
 @testable import ValeSwitch
 #if canImport(Glibc)
@@ -142,7 +143,7 @@ final class FakeTAPSystem: PacketSystem, @unchecked Sendable {
     func ioctl(_ fd: Int32, _ request: UInt, integer: Int32) -> SystemCallResult { inner.ioctl(fd, request, integer: integer) }
     func open(_ path: String, _ flags: Int32) -> SystemCallResult { inner.open(path, flags) }
     func close(_ fd: Int32) { inner.close(fd) }
-    func mmap(_ fd: Int32, _ length: Int) -> (UnsafeMutableRawPointer?, Int32) { inner.mmap(fd, length) }
+    func mmap(_ fd: Int32, _ length: Int) -> Result<UnsafeMutableRawPointer, Errno> { inner.mmap(fd, length) }
     func munmap(_ address: UnsafeMutableRawPointer, _ length: Int) { inner.munmap(address, length) }
     func poll(_ fds: UnsafeMutablePointer<pollfd>, _ count: Int, _ t: Int32) -> SystemCallResult { inner.poll(fds, count, t) }
     func sendFrames(_ fd: Int32, _ f: UnsafePointer<UnsafeRawPointer?>, _ l: UnsafePointer<UInt32>, _ c: Int) -> SystemCallResult { inner.sendFrames(fd, f, l, c) }

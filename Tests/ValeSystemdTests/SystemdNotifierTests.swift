@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SystemCallSeam
 import Testing
 import TestSupport
 @testable import ValeSystemd
@@ -73,7 +74,8 @@ extension SystemdProcessState {
             setenv("NOTIFY_SOCKET", "/nonexistent/valed-notify", 1)
             defer { unsetenv("NOTIFY_SOCKET") }
             let error = #expect(throws: SystemdError.self) { try SystemdNotifier().watchdog() }
-            #expect(error?.errno == ENOENT)
+            #expect(error?.errno == .noSuchFileOrDirectory)
+            #expect(error?.message.hasSuffix("No such file or directory (ENOENT)") == true)
             #expect(error?.message.hasPrefix("sd_notify(WATCHDOG=1) failed") == true)
         }
 
