@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "valed", targets: ["ValeD"]),
         .executable(name: "valectl", targets: ["ValeCtl"]),
+        .executable(name: "vale-switchd", targets: ["vale-switchd"]),
         .library(name: "NetmapKit", targets: ["NetmapKit"]),
     ],
     dependencies: [
@@ -57,6 +58,9 @@ let package = Package(
         .target(name: "ValeSystemd", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
         // The userspace datapath: learning switch, AF_PACKET and TAP ports.
         .target(name: "ValeSwitch", dependencies: ["CLinuxUAPI", "CLinuxSupport"]),
+        // The forwarding process's wire: the io.valed.forwarder interface, its
+        // types and errors, and the blocking ForwarderClient (docs/forwarder.md).
+        .target(name: "ValeForwarding", dependencies: ["ValeProtocol"], exclude: ["io.valed.forwarder.varlink"]),
         // The daemon: engine, store, config, control server, datapaths.
         .target(name: "ValeDaemon", dependencies: [
             "NetmapKit", "ValeProtocol", "ValeLink", "ValeModules", "ValeSystemd", "ValeSwitch", "CLinuxSupport",
@@ -77,6 +81,13 @@ let package = Package(
         .executableTarget(name: "ValeCtl", dependencies: [
             "ValeProtocol", "NetmapKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        // `vale-switchd`: the userspace switches in a process of their own, driven over io.valed.forwarder.
+        .executableTarget(name: "vale-switchd", dependencies: [
+            "ValeForwarding", "ValeProtocol", "ValeSwitch", "ValeSystemd",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/ValeSwitchD"),
 
         // Runs a userspace switch over given interfaces for Benchmarks/userspace/run.sh.
         .executableTarget(name: "ValeSwitchBench", dependencies: ["ValeSwitch"], path: "Benchmarks/userspace/ValeSwitchBench"),
@@ -99,6 +110,8 @@ let package = Package(
         .testTarget(name: "ValeModulesTests", dependencies: ["ValeModules", "TestSupport"]),
         .testTarget(name: "ValeSystemdTests", dependencies: ["ValeSystemd", "TestSupport"]),
         .testTarget(name: "ValeSwitchTests", dependencies: ["ValeSwitch", "TestSupport"]),
+        // The real vale-switchd in network namespaces, driven by ForwarderClient.
+        .testTarget(name: "ValeSwitchDTests", dependencies: ["ValeForwarding", "ValeProtocol", "TestSupport", "vale-switchd"]),
         .testTarget(name: "ValePktgenTests", dependencies: ["vale-pktgen", "NetmapKit", "NetmapKitTesting"]),
         .testTarget(name: "ValeDaemonTests", dependencies: ["ValeDaemon", "ValeProtocol", "ValeModules", "TestSupport", "NetmapKit", "NetmapKitTesting", "VALEKernelModel",
                                                    .product(name: "Prometheus", package: "swift-prometheus")]),
