@@ -64,7 +64,7 @@ struct RobustnessTests {
     @Test func rejectedRequestsNameTheObjectAndTheCause() throws {
         try running { namespace, switchd in
             let client = switchd.client()
-            try namespace.run(["ip", "link", "add", "d0", "type", "dummy"])
+            try namespace.run(["ip", "link", "add", "d0", "type", "veth", "peer", "name", "d0p"])
             try namespace.run(["ip", "link", "set", "d0", "up"])
             func failure(_ body: () throws -> Void) -> VarlinkError? {
                 do { try body(); return nil } catch { return error as? VarlinkError }
@@ -109,7 +109,7 @@ struct RobustnessTests {
     @Test func concurrentClientsAreServedTogether() throws {
         try running { namespace, switchd in
             for index in 0..<8 {
-                try namespace.run(["ip", "link", "add", "c\(index)", "type", "dummy"])
+                try namespace.run(["ip", "link", "add", "c\(index)", "type", "veth", "peer", "name", "c\(index)p"])
             }
             let failures = Failures()
             DispatchQueue.concurrentPerform(iterations: 8) { index in

@@ -56,7 +56,7 @@ import Glibc
     func aLeftoverTemporaryFileIsIgnoredAndChangesAreDurable() throws {
         let namespace = try NetworkNamespace(prefix: "sws")
         defer { namespace.delete() }
-        try namespace.run(["ip", "link", "add", "d0", "type", "dummy"])
+        try namespace.run(["ip", "link", "add", "d0", "type", "veth", "peer", "name", "d0p"])
         let switchd = try SwitchdProcess(namespace: namespace)
         defer { switchd.cleanUp() }
         try switchd.start()
@@ -80,7 +80,7 @@ import Glibc
     func aPortWhoseInterfaceVanishedIsPendingUntilValedDecides() throws {
         let namespace = try NetworkNamespace(prefix: "swp")
         defer { namespace.delete() }
-        try namespace.run(["ip", "link", "add", "d1", "type", "dummy"])
+        try namespace.run(["ip", "link", "add", "d1", "type", "veth", "peer", "name", "d1p"])
         let switchd = try SwitchdProcess(namespace: namespace)
         defer { switchd.cleanUp() }
         try switchd.start()
@@ -93,7 +93,7 @@ import Glibc
         #expect(pending.map(\.interface) == ["d1"])
         #expect(pending.first?.error.contains("d1") == true)
         // The interface comes back and valed attaches it again.
-        try namespace.run(["ip", "link", "add", "d1", "type", "dummy"])
+        try namespace.run(["ip", "link", "add", "d1", "type", "veth", "peer", "name", "d1p"])
         #expect(try switchd.client().attach(switch: "vs0", interface: "d1").changed)
         let list = try switchd.client().list()
         #expect(list.pending.isEmpty)

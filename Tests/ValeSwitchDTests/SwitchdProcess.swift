@@ -24,6 +24,8 @@ final class SwitchdProcess: @unchecked Sendable {
 
     /// Starts vale-switchd and waits for READY=1 (or its exit, which throws).
     func start(timeout: TimeInterval = 20) throws {
+        // The old socket's deinit unlinks the path: drop it before binding anew.
+        self.notify = nil
         let notify = try NotifySocket(path: directory.path + "/notify.sock")
         self.notify = notify
         let p = try launch(environment: ["NOTIFY_SOCKET": notify.path])
