@@ -22,7 +22,7 @@ struct SwitchDCommand: ParsableCommand {
         restarting or upgrading valed does not stop traffic.
 
         STATE
-          Every change (a switch, an attachment, a TAP) is written to the state \
+        Every change (a switch, an attachment, a TAP) is written to the state \
         file before it is confirmed: a temporary file next to it, fsync, rename. \
         At start vale-switchd restores every switch, port and TAP of that file \
         before it accepts clients, so a crash followed by a restart brings the \
@@ -31,24 +31,24 @@ struct SwitchDCommand: ParsableCommand {
         move it away to start with no switches.
 
         SOCKET
-          The socket is made with mode 0600, so only its owner (root) connects; \
+        The socket is made with mode 0600, so only its owner (root) connects; \
         peers are also checked with SO_PEERCRED. A socket passed by systemd \
         (vale-switchd.socket, LISTEN_FDS) is used instead when it is bound to \
         the same path. A stale socket file from a crash is replaced; a live one \
         means another vale-switchd runs, and this one refuses to start.
 
         SIGNALS
-          SIGTERM, SIGINT: stop forwarding and exit 0, leaving the state file \
+        SIGTERM, SIGINT: stop forwarding and exit 0, leaving the state file \
         and the TAP devices, so the next start restores the same ports.
-          The Varlink method Shutdown is teardown: it removes every switch, the \
+        The Varlink method Shutdown is teardown: it removes every switch, the \
         TAP devices vale-switchd created and the state file, then exits 0.
 
         SYSTEMD
-          Type=notify: READY=1 is sent once the ports are restored and the \
+        Type=notify: READY=1 is sent once the ports are restored and the \
         socket accepts. Logs go to the journal under systemd, else to stderr.
 
         EXIT STATUS
-          0 on SIGTERM or Shutdown; 1 when the socket or state file cannot be \
+        0 on SIGTERM or Shutdown; 1 when the socket or state file cannot be \
         used; 65 when the state file is unreadable or invalid.
 
         FILES
