@@ -70,7 +70,8 @@ public final class ForwarderMonitor: @unchecked Sendable {
             if state.withLock({ $0.cancelled }) { return nil }
             throw ForwarderClientError(error, path: path)
         }
-        if !reply.hasMore { state.withLock { $0.finished = true } }
+        // An error reply (MonitorEnded) ends the stream as surely as a last reply.
+        if !reply.hasMore || reply.error != nil { state.withLock { $0.finished = true } }
         return try reply.decode(as: MonitorReply.self)
     }
 
