@@ -110,4 +110,26 @@ import Glibc
         #expect(second.log().contains("another vale-switchd uses the state file"))
         #expect(first.isRunning)
     }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-socket-activate"),
+                   "needs systemd-socket-activate"))
+    func aSocketPassedBySystemdIsUsedAndLeftInPlace() throws {
+        let switchd = try SwitchdProcess()
+        defer { switchd.cleanUp() }
+        switchd.launcher = ["systemd-socket-activate", "-l", switchd.socketPath,
+                            "-E", "NOTIFY_SOCKET=\(switchd.directory.path)/notify.sock"]
+        // systemd-socket-activate listens first and execs vale-switchd with
+        // LISTEN_FDS on the first connection, which then waits in the backlog.
+        let client = switchd.client(timeout: 20)
+        var info: ForwarderInfo?
+        try switchd.start {
+            #expect(eventually(10) { FileManager.default.fileExists(atPath: switchd.socketPath) })
+            info = try client.getInfo()
+        }
+        #expect(info?.pid == switchd.pid)
+        #expect(switchd.log().contains("using the socket systemd passed"), "\(switchd.log())")
+        #expect(switchd.stop(signal: SIGTERM) == 0)
+        // Not ours to remove: the socket unit keeps it for the next start.
+        #expect(FileManager.default.fileExists(atPath: switchd.socketPath))
+    }
 }

@@ -14,6 +14,8 @@ final class SwitchdProcess: @unchecked Sendable {
     var socketPath: String { directory.path + "/switchd.sock" }
     var statePath: String { directory.path + "/switchd.state" }
     var logPath: String { directory.path + "/switchd.log" }
+    /// A command that execs vale-switchd in the end (systemd-socket-activate).
+    var launcher: [String] = []
     private var process: Process?
     private var notify: NotifySocket?
 
@@ -23,12 +25,15 @@ final class SwitchdProcess: @unchecked Sendable {
     }
 
     /// Starts vale-switchd and waits for READY=1 (or its exit, which throws).
-    func start(timeout: TimeInterval = 20) throws {
+    /// `beforeReady` runs once it is launched: a socket-activated one
+    /// starts only when a client connects.
+    func start(timeout: TimeInterval = 20, beforeReady: (() throws -> Void)? = nil) throws {
         // The old socket's deinit unlinks the path: drop it before binding anew.
         self.notify = nil
         let notify = try NotifySocket(path: directory.path + "/notify.sock")
         self.notify = notify
         let p = try launch(environment: ["NOTIFY_SOCKET": notify.path])
+        try beforeReady?()
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let message = notify.receive(timeout: 0.05), message.contains("READY=1") { return }
@@ -58,7 +63,10 @@ final class SwitchdProcess: @unchecked Sendable {
         let arguments = ["--socket", socketPath, "--state", statePath, "--log-level", "debug"]
         if let namespace {
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["ip", "netns", "exec", namespace.name, executable] + arguments
+            p.arguments = ["ip", "netns", "exec", namespace.name] + launcher + [executable] + arguments
+        } else if !launcher.isEmpty {
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = launcher + [executable] + arguments
         } else {
             p.executableURL = URL(fileURLWithPath: executable)
             p.arguments = arguments
