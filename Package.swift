@@ -42,7 +42,7 @@ let package = Package(
         .systemLibrary(name: "CKmod", path: "Sources/Shims/CKmod", pkgConfig: "libkmod",
                        providers: [.apt(["libkmod-dev"])]),
         // Small C helpers for Linux calls that do not import well into Swift
-        // (variadic ioctl/fcntl, CMSG macros, TPACKET_V3 ring structs).
+        // (variadic ioctl/fcntl, CMSG macros, TPACKET_V2 ring structs).
         .target(name: "CLinuxSupport", dependencies: ["CLinuxUAPI"], path: "Sources/Shims/CLinuxSupport"),
 
         // MARK: Libraries

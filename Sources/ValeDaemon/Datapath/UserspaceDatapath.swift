@@ -16,7 +16,7 @@ public final class UserspaceDatapath: Datapath {
     public init(host: UserspaceSwitchHost = UserspaceSwitchHost(), configuration: UserspaceConfig, reason: String) {
         self.host = host
         self.configuration = SwitchConfiguration(tableSize: configuration.macTableSize, agingSeconds: configuration.macAgingSeconds,
-                                                 receiveRingBlocks: configuration.ringMiB * 4)
+                                                 receiveRingMiB: configuration.ringMiB)
         self.info = DatapathInfo(kind: .userspace, reason: reason)
     }
 
