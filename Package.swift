@@ -135,7 +135,7 @@ let package = Package(
         .testTarget(name: "ValePktgenTests", dependencies: ["vale-pktgen", "NetmapKit", "NetmapKitTesting"]),
         .testTarget(name: "ValeDaemonTests", dependencies: [
             "ValeDaemon", "ValeState", "ValeDatapath", "ValeEngine", "ValeKernelVALE", "ValeNIC", "ValeControl",
-            "ValeModules", "TestSupport", "NetmapKit", "NetmapKitTesting", "VALEKernelModel",
+            "ValeLink", "ValeProtocol", "ValeModules", "TestSupport", "NetmapKit", "NetmapKitTesting", "VALEKernelModel",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus")]),
         // NetmapKit's seam for unit tests: records calls with their bytes, injects errnos.
