@@ -137,6 +137,7 @@ let package = Package(
             "ValeDaemon", "ValeState", "ValeDatapath", "ValeEngine", "ValeKernelVALE", "ValeNIC", "ValeControl",
             "ValeLink", "ValeProtocol", "ValeModules", "TestSupport", "NetmapKit", "NetmapKitTesting", "VALEKernelModel",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Prometheus", package: "swift-prometheus")]),
         // NetmapKit's seam for unit tests: records calls with their bytes, injects errnos.
         .target(name: "NetmapKitTesting", dependencies: ["NetmapKit", "CNetmap"], path: "Tests/NetmapKitTesting"),

@@ -122,11 +122,12 @@ public struct Daemon: Sendable {
             configuration: ControlServerConfiguration(listener: listener, idleTimeout: .seconds(options.idleTimeout),
                                                       privilegedGroup: .named(options.controlGroup)),
             handler: handler, logger: Logger(label: "valed.control"))
-        parts.append(DaemonPart("control server", after: parts.last, start: { try await server.start() }, serve: { try await server.run() }))
         if let metricsAddress {
             let metrics = MetricsServer(address: metricsAddress, collector: MetricsCollector(engine: engine, modules: modules, nics: links))
             parts.append(DaemonPart("metrics", after: parts.last, start: { try await metrics.start() }, serve: { try await metrics.run() }))
         }
+        // Last of the servers: a client that can connect finds every other part up.
+        parts.append(DaemonPart("control server", after: parts.last, start: { try await server.start() }, serve: { try await server.run() }))
         let supervisor = EngineSupervisor(engine: engine, notifier: notifier, logger: logger,
                                           reloadSignals: reloadSignals, wedgeSignals: wedgeSignals)
         parts.append(DaemonPart("engine supervisor", after: parts.last, start: {

@@ -111,8 +111,6 @@ public actor Engine {
         driverSwapTimeout = timeout
     }
 
-    public func setAttachGuard(_ guard_: @escaping @Sendable (AttachmentSpec, Set<String>) -> String?) { attachGuard = guard_ }
-
     /// Brings the datapath to the desired state.
     @discardableResult
     public func reconcile() async -> ReconcileReport {
