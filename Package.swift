@@ -51,7 +51,7 @@ let package = Package(
         // The Varlink wire format and valed's interface: shared by valed and valectl.
         .target(name: "ValeProtocol", dependencies: ["CLinuxSupport"], exclude: ["io.valed.varlink"]),
         // NIC state over netlink (libnl-3): flags, ethtool features, carrier, events.
-        .target(name: "ValeLink", dependencies: ["CNetlink", "CNetlinkRoute", "CNetlinkGenl", "CLinuxUAPI", "CLinuxSupport"]),
+        .target(name: "ValeLink", dependencies: ["NetAddress", "CNetlink", "CNetlinkRoute", "CNetlinkGenl", "CLinuxUAPI", "CLinuxSupport"]),
         // netmap module and patched drivers (libkmod, /sys/module).
         .target(name: "ValeModules", dependencies: ["CKmod"]),
         // sd_notify, socket activation, journal (libsystemd).
@@ -61,18 +61,51 @@ let package = Package(
         // The forwarding process's wire: the io.valed.forwarder interface, its
         // types and errors, and the blocking ForwarderClient (docs/forwarder.md).
         .target(name: "ValeForwarding", dependencies: ["ValeProtocol"], exclude: ["io.valed.forwarder.varlink"]),
-        // The daemon: engine, store, config, control server, datapaths.
-        .target(name: "ValeDaemon", dependencies: [
-            "NetmapKit", "ValeProtocol", "ValeLink", "ValeModules", "ValeSystemd", "ValeSwitch", "CLinuxSupport",
+        // IPv4/IPv6 address values (inet_pton/inet_ntop), shared by the NIC
+        // layer's netlink messages and the desired state's tunnel remotes.
+        .target(name: "NetAddress"),
+
+        // MARK: The daemon (docs/design.md, "Targets": the arrows)
+        // Desired and stored state, the configuration file, the store.
+        .target(name: "ValeState", dependencies: [
+            "NetmapKit", "NetAddress", .product(name: "Yams", package: "Yams"),
+        ]),
+        // The provider interface: Datapath, Capabilities, DatapathError, and the
+        // optional services a provider offers (monitors, pipes, module lifecycle).
+        .target(name: "ValeDatapath", dependencies: ["ValeState"]),
+        // The engine: one actor owning the state, the planner, reconcile.
+        .target(name: "ValeEngine", dependencies: [
+            "ValeState", "ValeDatapath", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // netmap's VALE in the kernel: KernelDatapath, monitors, pipes, module reload.
+        .target(name: "ValeKernelVALE", dependencies: [
+            "ValeState", "ValeDatapath", "NetmapKit", "ValeModules", "CLinuxSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // valed's own switches in userspace (ValeSwitch).
+        .target(name: "ValeUserspaceVALE", dependencies: ["ValeState", "ValeDatapath", "ValeSwitch"]),
+        // The NIC layer over ValeLink: prepare/restore, tunnels, link events.
+        .target(name: "ValeNIC", dependencies: [
+            "ValeState", "ValeDatapath", "ValeEngine", "ValeLink", "NetAddress", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The Varlink control server, the metrics endpoint, the pipe descriptor
+        // socket, and the one mapping of engine and provider types to the wire.
+        .target(name: "ValeControl", dependencies: [
+            "ValeState", "ValeDatapath", "ValeEngine", "ValeProtocol", "CLinuxSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // Assembly only: options, datapath selection, the ServiceGroup.
+        .target(name: "ValeDaemon", dependencies: [
+            "ValeState", "ValeDatapath", "ValeEngine", "ValeKernelVALE", "ValeUserspaceVALE", "ValeNIC", "ValeControl",
+            "NetmapKit", "ValeSystemd",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -105,16 +138,20 @@ let package = Package(
         .testTarget(name: "NetmapKitTests", dependencies: ["NetmapKit", "CNetmap", "NetmapKitTesting", "VALEKernelModel", "vale-kernel-model"]),
         .testTarget(name: "ValeProtocolTests", dependencies: ["ValeProtocol"]),
         // The control server over a real socket with a fake handler, and the real valectl binary.
-        .testTarget(name: "ValeCtlTests", dependencies: ["ValeCtl", "ValeDaemon", "ValeProtocol", "TestSupport"]),
-        .testTarget(name: "ValeLinkTests", dependencies: ["ValeLink", "TestSupport"]),
+        .testTarget(name: "ValeCtlTests", dependencies: ["ValeCtl", "ValeControl", "ValeProtocol", "TestSupport"]),
+        .testTarget(name: "ValeLinkTests", dependencies: ["ValeLink", "NetAddress", "TestSupport"]),
         .testTarget(name: "ValeModulesTests", dependencies: ["ValeModules", "TestSupport"]),
         .testTarget(name: "ValeSystemdTests", dependencies: ["ValeSystemd", "TestSupport"]),
         .testTarget(name: "ValeSwitchTests", dependencies: ["ValeSwitch", "TestSupport"]),
         // The real vale-switchd in network namespaces, driven by ForwarderClient.
         .testTarget(name: "ValeSwitchDTests", dependencies: ["ValeForwarding", "ValeProtocol", "TestSupport", "vale-switchd"]),
         .testTarget(name: "ValePktgenTests", dependencies: ["vale-pktgen", "NetmapKit", "NetmapKitTesting"]),
-        .testTarget(name: "ValeDaemonTests", dependencies: ["ValeDaemon", "ValeProtocol", "ValeModules", "TestSupport", "NetmapKit", "NetmapKitTesting", "VALEKernelModel",
-                                                   .product(name: "Prometheus", package: "swift-prometheus")]),
+        .testTarget(name: "ValeDaemonTests", dependencies: [
+            "ValeDaemon", "ValeState", "ValeDatapath", "ValeEngine", "ValeKernelVALE", "ValeNIC", "ValeControl",
+            "ValeLink", "ValeProtocol", "ValeModules", "TestSupport", "NetmapKit", "NetmapKitTesting", "VALEKernelModel",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Prometheus", package: "swift-prometheus")]),
         // NetmapKit's seam for unit tests: records calls with their bytes, injects errnos.
         .target(name: "NetmapKitTesting", dependencies: ["NetmapKit", "CNetmap"], path: "Tests/NetmapKitTesting"),
         // A model of the kernel's VALE semantics behind the same seam, optionally file-backed.
