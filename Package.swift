@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "valed", targets: ["ValeD"]),
         .executable(name: "valectl", targets: ["ValeCtl"]),
+        .executable(name: "vale-switchd", targets: ["vale-switchd"]),
         .library(name: "NetmapKit", targets: ["NetmapKit"]),
     ],
     dependencies: [
@@ -41,7 +42,7 @@ let package = Package(
         .systemLibrary(name: "CKmod", path: "Sources/Shims/CKmod", pkgConfig: "libkmod",
                        providers: [.apt(["libkmod-dev"])]),
         // Small C helpers for Linux calls that do not import well into Swift
-        // (variadic ioctl/fcntl, CMSG macros, TPACKET_V3 ring structs).
+        // (variadic ioctl/fcntl, CMSG macros, TPACKET_V2 ring structs).
         .target(name: "CLinuxSupport", dependencies: ["CLinuxUAPI"], path: "Sources/Shims/CLinuxSupport"),
 
         // MARK: Libraries
@@ -52,25 +53,61 @@ let package = Package(
         // The Varlink wire format and valed's interface: shared by valed and valectl.
         .target(name: "ValeProtocol", dependencies: ["CLinuxSupport"], exclude: ["io.valed.varlink"]),
         // NIC state over netlink (libnl-3): flags, ethtool features, carrier, events.
-        .target(name: "ValeLink", dependencies: ["CNetlink", "CNetlinkRoute", "CNetlinkGenl", "CLinuxUAPI", "CLinuxSupport", "SystemCallSeam"]),
+        .target(name: "ValeLink", dependencies: ["NetAddress", "CNetlink", "CNetlinkRoute", "CNetlinkGenl", "CLinuxUAPI", "CLinuxSupport", "SystemCallSeam"]),
         // netmap module and patched drivers (libkmod, /sys/module).
         .target(name: "ValeModules", dependencies: ["CKmod", "SystemCallSeam"]),
         // sd_notify, socket activation, journal (libsystemd).
         .target(name: "ValeSystemd", dependencies: ["CSystemd", "SystemCallSeam", .product(name: "Logging", package: "swift-log")]),
         // The userspace datapath: learning switch, AF_PACKET and TAP ports.
         .target(name: "ValeSwitch", dependencies: ["CLinuxUAPI", "CLinuxSupport", "SystemCallSeam"]),
-        // The daemon: engine, store, config, control server, datapaths.
-        .target(name: "ValeDaemon", dependencies: [
-            "NetmapKit", "SystemCallSeam", "ValeProtocol", "ValeLink", "ValeModules", "ValeSystemd", "ValeSwitch", "CLinuxSupport",
+        // The forwarding process's wire: the io.valed.forwarder interface, its
+        // types and errors, and the blocking ForwarderClient (docs/forwarder.md).
+        .target(name: "ValeForwarding", dependencies: ["ValeProtocol"], exclude: ["io.valed.forwarder.varlink"]),
+        // IPv4/IPv6 address values (inet_pton/inet_ntop), shared by the NIC
+        // layer's netlink messages and the desired state's tunnel remotes.
+        .target(name: "NetAddress"),
+
+        // MARK: The daemon (docs/design.md, "Targets": the arrows)
+        // Desired and stored state, the configuration file, the store.
+        .target(name: "ValeState", dependencies: [
+            "NetmapKit", "NetAddress", .product(name: "Yams", package: "Yams"),
+        ]),
+        // The provider interface: Datapath, Capabilities, DatapathError, and the
+        // optional services a provider offers (monitors, pipes, module lifecycle).
+        .target(name: "ValeDatapath", dependencies: ["ValeState"]),
+        // The engine: one actor owning the state, the planner, reconcile.
+        .target(name: "ValeEngine", dependencies: [
+            "ValeState", "ValeDatapath", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // netmap's VALE in the kernel: KernelDatapath, monitors, pipes, module reload.
+        .target(name: "ValeKernelVALE", dependencies: [
+            "ValeState", "ValeDatapath", "NetmapKit", "ValeModules", "CLinuxSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // valed's own switches in userspace (ValeSwitch).
+        .target(name: "ValeUserspaceVALE", dependencies: ["ValeState", "ValeDatapath", "ValeSwitch"]),
+        // The NIC layer over ValeLink: prepare/restore, tunnels, link events.
+        .target(name: "ValeNIC", dependencies: [
+            "ValeState", "ValeDatapath", "ValeEngine", "ValeLink", "NetAddress", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The Varlink control server, the metrics endpoint, the pipe descriptor
+        // socket, and the one mapping of engine and provider types to the wire.
+        .target(name: "ValeControl", dependencies: [
+            "ValeState", "ValeDatapath", "ValeEngine", "ValeProtocol", "CLinuxSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // Assembly only: options, datapath selection, the ServiceGroup.
+        .target(name: "ValeDaemon", dependencies: [
+            "ValeState", "ValeDatapath", "ValeEngine", "ValeKernelVALE", "ValeUserspaceVALE", "ValeNIC", "ValeControl",
+            "NetmapKit", "ValeSystemd",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -79,6 +116,13 @@ let package = Package(
         .executableTarget(name: "ValeCtl", dependencies: [
             "ValeProtocol", "NetmapKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        // `vale-switchd`: the userspace switches in a process of their own, driven over io.valed.forwarder.
+        .executableTarget(name: "vale-switchd", dependencies: [
+            "ValeForwarding", "ValeProtocol", "ValeSwitch", "ValeSystemd",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/ValeSwitchD"),
 
         // Runs a userspace switch over given interfaces for Benchmarks/userspace/run.sh.
         .executableTarget(name: "ValeSwitchBench", dependencies: ["ValeSwitch"], path: "Benchmarks/userspace/ValeSwitchBench"),
@@ -97,14 +141,20 @@ let package = Package(
         .testTarget(name: "NetmapKitTests", dependencies: ["NetmapKit", "CNetmap", "NetmapKitTesting", "VALEKernelModel", "vale-kernel-model"]),
         .testTarget(name: "ValeProtocolTests", dependencies: ["ValeProtocol"]),
         // The control server over a real socket with a fake handler, and the real valectl binary.
-        .testTarget(name: "ValeCtlTests", dependencies: ["ValeCtl", "ValeDaemon", "ValeProtocol", "TestSupport"]),
-        .testTarget(name: "ValeLinkTests", dependencies: ["ValeLink", "SystemCallSeam", "TestSupport"]),
+        .testTarget(name: "ValeCtlTests", dependencies: ["ValeCtl", "ValeControl", "ValeProtocol", "TestSupport"]),
+        .testTarget(name: "ValeLinkTests", dependencies: ["ValeLink", "NetAddress", "SystemCallSeam", "TestSupport"]),
         .testTarget(name: "ValeModulesTests", dependencies: ["ValeModules", "SystemCallSeam", "TestSupport"]),
         .testTarget(name: "ValeSystemdTests", dependencies: ["ValeSystemd", "SystemCallSeam", "TestSupport"]),
         .testTarget(name: "ValeSwitchTests", dependencies: ["ValeSwitch", "SystemCallSeam", "TestSupport"]),
+        // The real vale-switchd in network namespaces, driven by ForwarderClient.
+        .testTarget(name: "ValeSwitchDTests", dependencies: ["ValeForwarding", "ValeProtocol", "TestSupport", "vale-switchd"]),
         .testTarget(name: "ValePktgenTests", dependencies: ["vale-pktgen", "NetmapKit", "NetmapKitTesting"]),
-        .testTarget(name: "ValeDaemonTests", dependencies: ["ValeDaemon", "ValeProtocol", "ValeModules", "SystemCallSeam", "TestSupport", "NetmapKit", "NetmapKitTesting", "VALEKernelModel",
-                                                   .product(name: "Prometheus", package: "swift-prometheus")]),
+        .testTarget(name: "ValeDaemonTests", dependencies: [
+            "ValeDaemon", "ValeState", "ValeDatapath", "ValeEngine", "ValeKernelVALE", "ValeNIC", "ValeControl",
+            "ValeLink", "ValeProtocol", "ValeModules", "SystemCallSeam", "TestSupport", "NetmapKit", "NetmapKitTesting", "VALEKernelModel",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Prometheus", package: "swift-prometheus")]),
         // NetmapKit's seam for unit tests: records calls with their bytes, injects errnos.
         .target(name: "NetmapKitTesting", dependencies: ["NetmapKit", "CNetmap"], path: "Tests/NetmapKitTesting"),
         // A model of the kernel's VALE semantics behind the same seam, optionally file-backed.

@@ -6,7 +6,8 @@
 # openvswitch-switch; not installed by scripts/install-deps.sh).
 #
 # Generator: trafgen (Debian netsniff-ng) for 64- and 1500-byte frames
-# (counted at the receiving veth), iperf3 for TCP.
+# (counted at the receiving veth), iperf3 for TCP, ping for the round trip
+# (ping -c 200 -i 0.01: the average RTT in ms, lower is better).
 #
 # Two offload modes, each a table of its own, measured in the same run:
 #   default  the hosts' veth ends keep their default offloads (checksum
@@ -21,6 +22,9 @@
 #
 # Usage: Benchmarks/userspace/run.sh [RUNS] [SECONDS] [MODES]
 #   (root; defaults 3 runs of 4 s, MODES "default off")
+# BASELINE=/path/to/ValeSwitchBench adds a row for another build of the
+# bench (e.g. an older commit's `swift build -c release --product
+# ValeSwitchBench`), measured in the same rounds.
 set -euo pipefail
 RUNS=${1:-3}
 SECS=${2:-4}
@@ -101,6 +105,12 @@ frames_run() { # cfg
   awk -v a="$after" -v b="$before" -v s="$SECS" 'BEGIN {printf "%.3f\n", (a - b) / s / 1e6}'
 }
 
+# Average ping RTT in ms from H1 to H2 through the datapath.
+rtt_run() {
+  ip netns exec "$H1" ping -c 200 -i 0.01 -q 10.78.0.2 2>/dev/null |
+    awk -F'/' '/^rtt|^round-trip/ {printf "%.3f\n", $5; found=1} END {if (!found) print 0}'
+}
+
 tcp_run() {
   ip netns exec "$H2" iperf3 -s -1 $AFFINITY >/dev/null 2>&1 &
   IPERF_PID=$!
@@ -117,7 +127,11 @@ PIN=""
 AFFINITY=""
 [[ $(nproc) -ge 2 ]] && PIN="taskset -c 1" && AFFINITY="-A 0"
 valed_up() { # bench flags...
-  ip netns exec "$SW" $PIN "$BENCH" --seconds 100000 "$@" p1 p2 >/dev/null &
+  valed_bin_up "$BENCH" "$@"
+}
+valed_bin_up() { # binary flags...
+  local bin=$1; shift
+  ip netns exec "$SW" $PIN "$bin" --seconds 100000 "$@" p1 p2 >/dev/null &
   SWITCH_PID=$!
   sleep 1
 }
@@ -179,6 +193,9 @@ if command -v ovs-vswitchd >/dev/null && command -v ovsdb-server >/dev/null; the
 else
   OVS_NOTE="Open vSwitch: not installed (apt-get install openvswitch-switch; not in install-deps)"
 fi
+if [[ -n "${BASELINE:-}" ]]; then
+  NAMES+=("valed baseline build ($BASELINE), sendmmsg"); UPS+=("valed_bin_up $BASELINE --sendmmsg"); DOWNS+=(valed_down)
+fi
 if [[ -n "$PROBE" ]]; then
   NAMES+=("AF_XDP probe (C, no learning, copy mode)"); UPS+=(afxdp_up); DOWNS+=(afxdp_down)
 fi
@@ -199,6 +216,7 @@ for round in $(seq "$RUNS"); do
       printf "%s\t%s\t64\t%s\n" "$mode" "$i" "$(frames_run /tmp/$tag-64.cfg)" >> "$RESULTS"
       printf "%s\t%s\t1500\t%s\n" "$mode" "$i" "$(frames_run /tmp/$tag-1500.cfg)" >> "$RESULTS"
       printf "%s\t%s\ttcp\t%s\n" "$mode" "$i" "$(tcp_run)" >> "$RESULTS"
+      printf "%s\t%s\trtt\t%s\n" "$mode" "$i" "$(rtt_run)" >> "$RESULTS"
       ${DOWNS[$i]}
     done
   done
@@ -211,16 +229,17 @@ BRIDGE=2 # index of the Linux bridge in NAMES
 for mode in $MODES; do
   echo
   echo "offloads on the hosts: $mode"
-  echo "| datapath | 64B Mpps | 64B Gbit/s | 1500B Mpps | 1500B Gbit/s | TCP Gbit/s | 64B ÷ bridge | TCP ÷ bridge |"
-  echo "|---|---|---|---|---|---|---|---|"
-  b64=$(med "$mode" "$BRIDGE" 64); btcp=$(med "$mode" "$BRIDGE" tcp)
+  echo "| datapath | 64B Mpps | 64B Gbit/s | 1500B Mpps | 1500B Gbit/s | TCP Gbit/s | ping RTT ms | 64B ÷ bridge | TCP ÷ bridge | RTT ÷ bridge |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  b64=$(med "$mode" "$BRIDGE" 64); btcp=$(med "$mode" "$BRIDGE" tcp); brtt=$(med "$mode" "$BRIDGE" rtt)
   for i in "${!NAMES[@]}"; do
-    m64=$(med "$mode" "$i" 64); m1500=$(med "$mode" "$i" 1500); tcp=$(med "$mode" "$i" tcp)
-    printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n" "${NAMES[$i]}" "$m64" \
+    m64=$(med "$mode" "$i" 64); m1500=$(med "$mode" "$i" 1500); tcp=$(med "$mode" "$i" tcp); rtt=$(med "$mode" "$i" rtt)
+    printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n" "${NAMES[$i]}" "$m64" \
       "$(awk -v m="$m64" 'BEGIN {printf "%.3f", m * 64 * 8 / 1000}')" "$m1500" \
-      "$(awk -v m="$m1500" 'BEGIN {printf "%.3f", m * 1518 * 8 / 1000}')" "$tcp" \
-      "$(ratio "$m64" "$b64")" "$(ratio "$tcp" "$btcp")"
+      "$(awk -v m="$m1500" 'BEGIN {printf "%.3f", m * 1518 * 8 / 1000}')" "$tcp" "$rtt" \
+      "$(ratio "$m64" "$b64")" "$(ratio "$tcp" "$btcp")" "$(ratio "$rtt" "$brtt")"
   done
+  echo "(targets of issue 11: TCP ÷ bridge ≥ 0.8 with default offloads, 64B ÷ bridge ≥ 1.0; RTT ÷ bridge: lower is better)"
 done
 [[ -n "$OVS_NOTE" ]] && echo "$OVS_NOTE"
 echo "$IDLE_NOTE"

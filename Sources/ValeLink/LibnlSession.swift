@@ -8,6 +8,7 @@ import SystemCallSeam
 #if canImport(Glibc)
 import Glibc
 #endif
+import NetAddress
 
 /// The live `NetlinkSession`: libnl-route-3 for links, libnl-genl-3 for the
 /// "ethtool" family, one SIOCETHTOOL ioctl for driver information.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import NetAddress
 
 /// Overlay devices: create a VXLAN or Geneve device, give a VXLAN device its
 /// remotes as FDB default entries, read both back, delete.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import NetAddress
 
 /// The seam between ValeLink and the kernel: every netlink exchange and the
 /// one ethtool ioctl go through here. `LibnlSession` is the live

@@ -4,6 +4,7 @@ import CLinuxUAPI
 #if canImport(Glibc)
 import Glibc
 #endif
+import NetAddress
 
 /// rtnetlink requests for overlay devices, built with libnl-route-3's link
 /// and neighbour objects (never by running `ip` or `bridge`).

@@ -40,13 +40,18 @@ public protocol PacketSystem: Sendable {
     /// `send(fd, NULL, 0, MSG_DONTWAIT)`: asks the kernel to transmit the
     /// frames marked TP_STATUS_SEND_REQUEST in the socket's PACKET_TX_RING.
     func kickTransmitRing(_ fd: Int32) -> SystemCallResult
+    /// `recvmsg(2)` with MSG_DONTWAIT | MSG_TRUNC of the next frame queued on
+    /// a packet socket (through `clinux_recv_frame`): the full length, which
+    /// may exceed the buffer; `vlan` gets TPID << 16 | TCI from
+    /// PACKET_AUXDATA when the kernel untagged the frame, else 0.
+    func receiveFrame(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ vlan: inout UInt32) -> SystemCallResult
     /// `read(2)`.
     func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> SystemCallResult
     /// `write(2)`.
     func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> SystemCallResult
     /// `eventfd(2)` with EFD_NONBLOCK | EFD_CLOEXEC.
     func eventfd() -> SystemCallResult
-    /// `getsockopt(PACKET_STATISTICS)` of a TPACKET_V3 socket (resets the kernel counters).
+    /// `getsockopt(PACKET_STATISTICS)` of a TPACKET_V2 socket (resets the kernel counters).
     func packetStatistics(_ fd: Int32) -> (packets: UInt32, drops: UInt32)?
 }
 
@@ -107,6 +112,12 @@ public struct LivePacketSystem: PacketSystem {
     }
     public func kickTransmitRing(_ fd: Int32) -> SystemCallResult {
         result { Glibc.send(fd, nil, 0, Int32(MSG_DONTWAIT)) }
+    }
+    public func receiveFrame(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ vlan: inout UInt32) -> SystemCallResult {
+        var tag: UInt32 = 0
+        let r = result { clinux_recv_frame(fd, buffer.baseAddress, buffer.count, &tag) }
+        vlan = tag
+        return r
     }
     public func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> SystemCallResult {
         result { Glibc.read(fd, buffer.baseAddress, buffer.count) }

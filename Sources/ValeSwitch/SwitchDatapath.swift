@@ -171,8 +171,10 @@ final class SwitchDatapath: Sendable {
         var lastDropCheck: UInt64 = 0
         var busySince: UInt64 = 0
         let clock = MonotonicSwitchClock()
-        let blocksPerTurn = max(1, configuration.batchSize / 256)
-        // Ports with frames queued for sendmmsg in the current block.
+        let framesPerTurn = max(1, configuration.batchSize)
+        // Super-frames the kernel queued on a socket are read into these.
+        let largeFrames = LargeFrameBuffers()
+        // Ports with frames queued for sendmmsg in the current batch.
         var pending: [SwitchPort] = []
         pending.reserveCapacity(SwitchConfiguration.maxPorts)
         // Monitor copies made under the lock, handed over after it.
@@ -209,10 +211,10 @@ final class SwitchDatapath: Sendable {
                         // away; the socket rebinds itself when the link returns.
                         _ = port.io.takeError()
                     }
-                    guard events & Int16(POLLIN) != 0 || port.io.hasReadyBlock else { continue }
+                    guard events & Int16(POLLIN) != 0 || port.io.hasReadyFrame else { continue }
                     let source = port.index
                     let rxMonitored = !port.monitors.isEmpty
-                    received += port.io.receive(maxBlocks: blocksPerTurn, { frame, vnet, sec, nsec in
+                    received += port.io.receive(maxFrames: framesPerTurn, buffers: largeFrames, { frame, vnet, sec, nsec in
                         if rxMonitored {
                             Self.collect(frame, vnet, for: port.monitors, direction: .rx, port: source,
                                          seconds: Int(sec), nanoseconds: Int(nsec), into: &outbox)
@@ -231,9 +233,9 @@ final class SwitchDatapath: Sendable {
                             }
                             return true
                         }
-                    }, truncated: { port.statistics.countReceiveDrops() }, endOfBlock: {
-                        // The queued frames point into this block: send them
-                        // before the kernel may overwrite it.
+                    }, dropped: { port.statistics.countReceiveDrops() }, endOfBatch: {
+                        // The queued frames point into these slots and
+                        // buffers: send them before they are reused.
                         for out in pending { out.io.flush(unsent: out.statistics.reclassifyUnsent) }
                         pending.removeAll(keepingCapacity: true)
                     })

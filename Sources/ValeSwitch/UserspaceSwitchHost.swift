@@ -39,8 +39,8 @@ public final class UserspaceSwitchHost: Sendable {
     /// NetmapKit's grammar (`vale…`, NETMAP-API.md 4.3) before they get here.
     public func createSwitch(_ name: String, configuration: SwitchConfiguration = SwitchConfiguration()) throws(SwitchError) {
         guard configuration.tableSize > 0, configuration.agingSeconds >= 0, configuration.defaultMaxFrameSize >= 14,
-              configuration.batchSize > 0, configuration.retireTimeoutMilliseconds > 0 else {
-            throw SwitchError(.invalidArgument, "cannot create switch \(name): table size, batch size, retire timeout and max frame size (at least 14) must be positive, aging not negative")
+              configuration.batchSize > 0, configuration.receiveRingMiB > 0 else {
+            throw SwitchError(.invalidArgument, "cannot create switch \(name): table size, batch size, ring size and max frame size (at least 14) must be positive, aging not negative")
         }
         let datapath = try SwitchDatapath(name: name, configuration: configuration, clock: clock, system: system)
         let added = switches.withLock { table -> Bool in
@@ -83,8 +83,9 @@ public final class UserspaceSwitchHost: Sendable {
     /// the interface MTU + 14. Errors: noSuchSwitch, noSuchInterface (ENODEV),
     /// portExists, switchFull, system.
     ///
-    /// `socket(AF_PACKET)`, TPACKET_V3 `PACKET_RX_RING` + `mmap`,
-    /// `PACKET_VNET_HDR`, `PACKET_IGNORE_OUTGOING`, `PACKET_MR_PROMISC`, `bind`.
+    /// `socket(AF_PACKET)`, TPACKET_V2, `PACKET_VNET_HDR`, `PACKET_COPY_THRESH`,
+    /// `PACKET_AUXDATA`, `SO_RCVBUFFORCE`, `PACKET_RX_RING` + `mmap`,
+    /// `PACKET_IGNORE_OUTGOING`, `PACKET_MR_PROMISC`, `bind`.
     @discardableResult
     public func attachInterface(switch switchName: String, interface: String, hostStack: Bool = false,
                                 maxFrameSize: Int? = nil) throws(SwitchError) -> Int {
@@ -97,9 +98,8 @@ public final class UserspaceSwitchHost: Sendable {
             throw SwitchError(.portExists, "\(what): \(interface) is already attached to \(owner) (EBUSY)", errno: .resourceBusy)
         }
         let io = try PacketSocketPort.open(interface: interface,
-                                           retireTimeoutMilliseconds: datapath.configuration.retireTimeoutMilliseconds,
                                            transmitRing: datapath.configuration.transmitRing,
-                                           receiveBlocks: datapath.configuration.receiveRingBlocks,
+                                           ringMiB: datapath.configuration.receiveRingMiB,
                                            what: what, system: system)
         let kind: PortKind = io.isTAP ? .tap : (io.driver == "veth" ? .veth : .nic)
         let frameLimit = maxFrameSize ?? (io.mtu > 0 ? io.mtu + 14 : datapath.configuration.defaultMaxFrameSize)

@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import ValeDaemon
+import ValeControl
 import ValeProtocol
 
 /// An in-memory `ControlHandler` with just enough behaviour to exercise

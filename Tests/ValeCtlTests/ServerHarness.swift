@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import TestSupport
-import ValeDaemon
+import ValeControl
 import ValeProtocol
 
 /// A control server with a fake handler on a socket in a fresh temporary

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
-import ValeDaemon
+import ValeControl
 import ValeProtocol
 #if canImport(Glibc)
 import Glibc

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
-@testable import ValeDaemon
+@testable import ValeState
 
 private func parse(_ yaml: String) throws -> ValedConfig {
     try ConfigParser(fileName: "valed.yaml", onlineCPUs: 4).parse(yaml)

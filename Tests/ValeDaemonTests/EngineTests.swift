@@ -2,8 +2,9 @@ import Foundation
 import Logging
 import Testing
 import TestSupport
-import ValeProtocol
-@testable import ValeDaemon
+import ValeDatapath
+@testable import ValeEngine
+import ValeState
 
 private func makeEngine(_ datapath: FakeDatapath, dir: TemporaryDirectory, config: String = "/nonexistent.yaml") throws -> Engine {
     Engine(datapath: datapath, store: try Store(directory: dir.path + "/state"), configPath: config,
@@ -306,11 +307,11 @@ extension Store {
 final class FakeNIC: NICPreparing, @unchecked Sendable {
     let log = LockedValue<[String]>([])
     var mtu = 1500
-    func prepare(_ interface: String, settings: NICSettings) throws -> JSONValue {
+    func prepare(_ interface: String, settings: NICSettings) throws -> SavedNICSettings {
         log.withLock { $0.append("prepare \(interface) promisc=\(settings.promiscuous ?? false) offloads=\(settings.offloads ?? true)") }
-        return .object(["promiscuous": .bool(false)])
+        return SavedNICSettings(interface: interface, ifindex: 1, wasPromiscuous: false)
     }
-    func restore(_ interface: String, saved: JSONValue) throws { log.withLock { $0.append("restore \(interface)") } }
+    func restore(_ interface: String, saved: SavedNICSettings) throws { log.withLock { $0.append("restore \(interface)") } }
     func settle(_ interface: String, settings: NICSettings) async -> Bool { log.withLock { $0.append("settle \(interface)") }; return true }
     func isPreparable(_ interface: String) -> Bool { true }
     func warnings(_ interface: String, bufferSize: Int) -> [String] {

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
-@testable import ValeDaemon
+import ValeDatapath
+import ValeState
 
 /// An in-memory datapath for engine tests: switches are lists of ports,
 /// netdevs a set of names; every mutating call is recorded and any call can
@@ -19,6 +20,11 @@ final class FakeDatapath: Datapath, @unchecked Sendable {
     let info = DatapathInfo(kind: .kernel, reason: "test")
     /// What the datapath says about offloads (netmap: false).
     var carriesOffloads = false
+    /// netmap's, with the offloads and buffer size the test sets.
+    var capabilities: Capabilities {
+        Capabilities(polling: true, vnetHeader: true, ringDetails: true, pipes: true, monitors: true, moduleLifecycle: true,
+                     carriesOffloads: carriesOffloads, bufferSize: bufferSize)
+    }
 
     private func record(_ call: String) throws {
         lock.lock(); defer { lock.unlock() }

@@ -3,9 +3,11 @@ import Logging
 import NetmapKit
 import Testing
 import TestSupport
-import ValeProtocol
 import VALEKernelModel
-@testable import ValeDaemon
+import ValeDatapath
+@testable import ValeEngine
+import ValeKernelVALE
+import ValeState
 
 /// The real engine over the real KernelDatapath, with netmap replaced by the
 /// kernel model in memory: what issue 15 saw on a real netmap module,
@@ -52,8 +54,8 @@ final class CarrierNIC: NICPreparing, @unchecked Sendable {
         self.up.withLock { $0 = up }
         self.settleTimeout = settleTimeout
     }
-    func prepare(_ interface: String, settings: NICSettings) throws -> JSONValue { .object([:]) }
-    func restore(_ interface: String, saved: JSONValue) throws {}
+    func prepare(_ interface: String, settings: NICSettings) throws -> SavedNICSettings { SavedNICSettings(interface: interface, ifindex: 0) }
+    func restore(_ interface: String, saved: SavedNICSettings) throws {}
     func settle(_ interface: String, settings: NICSettings) async -> Bool {
         let deadline = ContinuousClock.now.advanced(by: settleTimeout)
         while !up.withLock({ $0 }) && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }

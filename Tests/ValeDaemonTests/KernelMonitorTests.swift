@@ -2,9 +2,10 @@ import Foundation
 import NetmapKit
 import NetmapKitTesting
 import Testing
-import ValeProtocol
 import VALEKernelModel
-@testable import ValeDaemon
+import ValeDatapath
+@testable import ValeKernelVALE
+import ValeState
 
 /// Passes every call to `inner`; subclasses change how poll(2) waits.
 class PollShaping: NetmapSystemCalls, @unchecked Sendable {
@@ -177,7 +178,7 @@ func collect(_ stream: AsyncThrowingStream<MonitorReply, any Error>, seconds: In
         do {
             _ = try monitor.monitor(MonitorParameters(switchName: "vale0", port: "vm9"))
             Issue.record("opening a monitor of a port that is not in netmap mode must fail")
-        } catch let error as VarlinkError {
+        } catch let error as DatapathError {
             #expect(error.message.contains("cannot monitor vale0:vm9"))
             #expect(error.message.contains("not in netmap mode"))
             #expect(error.message.contains("EINVAL"))
@@ -187,7 +188,7 @@ func collect(_ stream: AsyncThrowingStream<MonitorReply, any Error>, seconds: In
 
     @Test func aNonPositiveCountIsRefusedBeforeOpening() {
         let seam = RecordingNetmapSystemCalls(kernel: SimulatedRingKernel())
-        #expect(throws: VarlinkError.self) {
+        #expect(throws: DatapathError.self) {
             _ = try KernelMonitor(systemCalls: seam).monitor(MonitorParameters(switchName: "vale0", port: "p1", count: 0))
         }
         #expect(seam.calls.isEmpty)

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 import TestSupport
-@testable import ValeDaemon
+@testable import ValeNIC
+import ValeState
 
 @Suite(.enabled(if: TestHost.hasNetworkNamespaces, "needs root, ip netns and veth"))
 struct LinkLayerTests {

@@ -1,8 +1,9 @@
 import Foundation
 import Prometheus
 import Testing
-import ValeProtocol
-@testable import ValeDaemon
+@testable import ValeControl
+import ValeDatapath
+import ValeState
 
 @Suite struct MetricsAddressTests {
     @Test func parsesIPv4AndBracketedIPv6() throws {

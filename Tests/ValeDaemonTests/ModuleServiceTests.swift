@@ -4,8 +4,9 @@ import SystemCallSeam
 import Testing
 import TestSupport
 import ValeModules
-import ValeProtocol
-@testable import ValeDaemon
+import ValeDatapath
+@testable import ValeKernelVALE
+import ValeState
 
 /// A /sys and /proc in memory where netmap is loaded, and the module calls recorded.
 private final class LoadedNetmapSystem: ModuleSystemCalls {
@@ -74,7 +75,7 @@ private final class LoadedNetmapSystem: ModuleSystemCalls {
         do {
             _ = try await modules.unload(force: false, attachedPorts: ["vale0:eth1", "vale0:vm1"])
             Issue.record("unload must be refused while ports exist")
-        } catch let error as VarlinkError {
+        } catch let error as DatapathError {
             #expect(error.message.contains("vale0:eth1, vale0:vm1"))
             #expect(error.message.contains("--force"))
         }

@@ -5,9 +5,12 @@ import NetmapKitTesting
 import Synchronization
 import Testing
 import TestSupport
-import ValeProtocol
 import VALEKernelModel
-@testable import ValeDaemon
+import ValeControl
+import ValeDatapath
+@testable import ValeEngine
+@testable import ValeKernelVALE
+import ValeState
 
 /// `PipeRegistry` in-process over the VALE kernel model behind the
 /// recording seam, with process liveness under the test's control.
@@ -55,7 +58,7 @@ import VALEKernelModel
         let (fd, _) = try f.registry.descriptor(name: "p0", end: .slave, for: f.caller(4242))
         close(fd)
         #expect(f.registry.list().pipes.first?.holders.map { [$0.pid, $0.uid] } == [[4242, 1000]])
-        #expect(throws: VarlinkError.self) { _ = try f.registry.descriptor(name: "p0", end: .slave, for: f.caller(4243)) }
+        #expect(throws: DatapathError.self) { _ = try f.registry.descriptor(name: "p0", end: .slave, for: f.caller(4243)) }
         f.alive.withLock { _ = $0.remove(4242) }
         #expect(f.registry.list().pipes.first?.holders == [])
         let (again, _) = try f.registry.descriptor(name: "p0", end: .slave, for: f.caller(4243))

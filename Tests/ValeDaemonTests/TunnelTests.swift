@@ -2,8 +2,9 @@ import Foundation
 import Logging
 import Testing
 import TestSupport
-import ValeLink
-@testable import ValeDaemon
+import ValeDatapath
+@testable import ValeEngine
+import ValeState
 
 /// Overlay devices in memory, sharing the fake datapath's netdevs; records calls.
 final class FakeTunnels: TunnelManaging, @unchecked Sendable {

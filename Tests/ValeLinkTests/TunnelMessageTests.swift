@@ -3,6 +3,7 @@ import Testing
 import CNetlink
 import CLinuxUAPI
 @testable import ValeLink
+import NetAddress
 
 /// The bytes of the tunnel requests, read back from the `nl_msg` libnl
 /// built: the flags and attributes the kernel needs, and the two traps

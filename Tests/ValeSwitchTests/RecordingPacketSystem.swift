@@ -109,6 +109,18 @@ final class RecordingPacketSystem: PacketSystem {
         return .success(count)
     }
     func kickTransmitRing(_ fd: Int32) -> SystemCallResult { record("kick") }
+    /// Frames `receiveFrame` returns, oldest first: the bytes (virtio-net
+    /// header and frame) and the VLAN word of PACKET_AUXDATA.
+    private let queued = Mutex<[(bytes: [UInt8], vlan: UInt32)]>([])
+    func queue(_ bytes: [UInt8], vlan: UInt32 = 0) { queued.withLock { $0.append((bytes, vlan)) } }
+    func receiveFrame(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ vlan: inout UInt32) -> SystemCallResult {
+        if case .failure(let e) = record("recvmsg") { return .failure(e) }
+        guard let next = queued.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { return .failure(.wouldBlock) }
+        vlan = next.vlan
+        let n = min(buffer.count, next.bytes.count)
+        next.bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: n) }
+        return .success(next.bytes.count)
+    }
     func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> SystemCallResult { record("read") }
     func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> SystemCallResult { record("write") }
     func eventfd() -> SystemCallResult { newFD("eventfd") }

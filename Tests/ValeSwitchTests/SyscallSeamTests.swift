@@ -9,9 +9,9 @@ import Glibc
 /// sentences failures become, through the recording seam.
 @Suite("System calls through the seam")
 struct SyscallSeamTests {
-    @Test func openingAPortMakesTheTPacketV3CallsInOrder() throws {
+    @Test func openingAPortMakesTheTPacketV2CallsInOrder() throws {
         let system = RecordingPacketSystem()
-        let port = try PacketSocketPort.open(interface: "eth1", retireTimeoutMilliseconds: 1,
+        let port = try PacketSocketPort.open(interface: "eth1",
                                              what: "cannot attach vale0:eth1", system: system)
         #expect(port.ifindex == 7)
         #expect(port.mtu == 1500)
@@ -21,10 +21,13 @@ struct SyscallSeamTests {
             "SIOCGIFINDEX(eth1)",
             "SIOCGIFMTU(eth1)",
             "SIOCETHTOOL(eth1)",
-            "setsockopt(263,10=2)",              // PACKET_VERSION = TPACKET_V3
+            "setsockopt(263,10=1)",              // PACKET_VERSION = TPACKET_V2
             "setsockopt(263,15=1)",              // PACKET_VNET_HDR, before the ring
-            "setsockopt(263,5[28])",             // PACKET_RX_RING, struct tpacket_req3
-            "mmap(\(PacketSocketPort.defaultBlockSize * PacketSocketPort.defaultBlockCount))",
+            "setsockopt(263,7=1)",               // PACKET_COPY_THRESH: larger frames queued whole
+            "setsockopt(263,8=1)",               // PACKET_AUXDATA: their VLAN tag
+            "setsockopt(1,33=\(8 << 20))",       // SO_RCVBUFFORCE: the kernel doubles it to 16 MiB
+            "setsockopt(263,5[16])",             // PACKET_RX_RING, struct tpacket_req
+            "mmap(\(16 << 20))",                 // 16 MiB: 8192 slots of 2 KiB
             "setsockopt(263,23=1)",              // PACKET_IGNORE_OUTGOING
             "setsockopt(263,1[16])",             // PACKET_ADD_MEMBERSHIP promiscuous
             "bind(ifindex=7)",
@@ -32,20 +35,21 @@ struct SyscallSeamTests {
         ])
     }
 
-    /// `userspace: ring-mib` sets the receive ring: 4 MiB is 16 blocks.
-    @Test func theReceiveRingHasTheConfiguredNumberOfBlocks() throws {
+    /// `userspace: ring-mib` sets the receive ring: 4 MiB of 2 KiB slots.
+    @Test func theReceiveRingHasTheConfiguredSize() throws {
         let system = RecordingPacketSystem()
-        let port = try PacketSocketPort.open(interface: "eth1", retireTimeoutMilliseconds: 1, receiveBlocks: 16,
+        let port = try PacketSocketPort.open(interface: "eth1", ringMiB: 4,
                                              what: "cannot attach vale0:eth1", system: system)
         port.close()
-        #expect(system.calls.contains("mmap(\(PacketSocketPort.defaultBlockSize * 16))"))
+        #expect(system.calls.contains("mmap(\(4 << 20))"))
+        #expect(port.ringGeometry.slots == 2048 && port.ringGeometry.slotSize == 2048)
         #expect(system.calls.contains("munmap"))
     }
 
     @Test func aMissingInterfaceIsNamedAndNothingLeaks() {
         let system = RecordingPacketSystem(failing: ["SIOCGIFINDEX": ENODEV])
         #expect {
-            _ = try PacketSocketPort.open(interface: "eth9", retireTimeoutMilliseconds: 1,
+            _ = try PacketSocketPort.open(interface: "eth9",
                                           what: "cannot attach vale0:eth9", system: system)
         } throws: { error in
             (error as? SwitchError)?.message == "cannot attach vale0:eth9: eth9 does not exist (ENODEV)"
@@ -56,7 +60,7 @@ struct SyscallSeamTests {
     @Test func aFailedBindUnmapsTheRingAndClosesTheSocket() {
         let system = RecordingPacketSystem(failing: ["bind": EBUSY])
         #expect {
-            _ = try PacketSocketPort.open(interface: "eth1", retireTimeoutMilliseconds: 1,
+            _ = try PacketSocketPort.open(interface: "eth1",
                                           what: "cannot attach vale0:eth1", system: system)
         } throws: { error in
             let e = error as? SwitchError
@@ -67,7 +71,7 @@ struct SyscallSeamTests {
 
     @Test func olderKernelsWithoutIgnoreOutgoingStillAttach() throws {
         let system = RecordingPacketSystem(failing: ["setsockopt(263,23": ENOPROTOOPT])
-        let port = try PacketSocketPort.open(interface: "eth1", retireTimeoutMilliseconds: 1,
+        let port = try PacketSocketPort.open(interface: "eth1",
                                              what: "cannot attach vale0:eth1", system: system)
         port.close()
         #expect(system.calls.contains("bind(ifindex=7)"))
@@ -151,5 +155,6 @@ final class FakeTAPSystem: PacketSystem, @unchecked Sendable {
     func read(_ fd: Int32, _ b: UnsafeMutableRawBufferPointer) -> SystemCallResult { inner.read(fd, b) }
     func write(_ fd: Int32, _ b: UnsafeRawBufferPointer) -> SystemCallResult { inner.write(fd, b) }
     func eventfd() -> SystemCallResult { inner.eventfd() }
+    func receiveFrame(_ fd: Int32, _ b: UnsafeMutableRawBufferPointer, _ vlan: inout UInt32) -> SystemCallResult { inner.receiveFrame(fd, b, &vlan) }
     func packetStatistics(_ fd: Int32) -> (packets: UInt32, drops: UInt32)? { nil }
 }

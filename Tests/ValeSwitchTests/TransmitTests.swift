@@ -10,7 +10,7 @@ import Glibc
 @Suite("Transmit with the virtio-net header")
 struct TransmitTests {
     static func open(transmitRing: Bool, _ system: RecordingPacketSystem) throws -> PacketSocketPort {
-        try PacketSocketPort.open(interface: "eth1", retireTimeoutMilliseconds: 1, transmitRing: transmitRing,
+        try PacketSocketPort.open(interface: "eth1", transmitRing: transmitRing,
                                   what: "cannot attach vale0:eth1", system: system)
     }
 
@@ -62,15 +62,15 @@ struct TransmitTests {
         (b.header().bytes + partial).withUnsafeBytes { raw in
             port.enqueue(UnsafeRawBufferPointer(rebasing: raw[VirtioNetHeader.size...]), header: b.header()) { _, _ in Issue.record("refused") }
         }
-        let txRing = try #require(system.lastMapping) + PacketSocketPort.defaultBlockSize * PacketSocketPort.defaultBlockCount
+        let txRing = try #require(system.lastMapping) + port.ringGeometry.bytes
         let expected = segments.map { VirtioNetHeader().bytes + $0 } + [b.header().bytes + partial]
         for (i, message) in expected.enumerated() {
             let slot = txRing + i * PacketSocketPort.txSlotSize
-            #expect(clinux_tpacket3_tx_status(slot) == 1) // TP_STATUS_SEND_REQUEST
+            #expect(clinux_tpacket2_tx_status(slot) == 1) // TP_STATUS_SEND_REQUEST
             let data = UnsafeRawBufferPointer(start: slot + PacketSocketPort.txDataOffset, count: message.count)
             #expect(Array(data) == message, "slot \(i)")
         }
-        #expect(clinux_tpacket3_tx_status(txRing + expected.count * PacketSocketPort.txSlotSize) == 0)
+        #expect(clinux_tpacket2_tx_status(txRing + expected.count * PacketSocketPort.txSlotSize) == 0)
         port.flush { _, _ in Issue.record("refused") }
         #expect(system.calls.last == "kick")
     }

@@ -2,23 +2,21 @@
 // interfaces of the current network namespace for a fixed time, then prints
 // each port's counters. Used by Benchmarks/userspace/run.sh; not installed.
 //
-//   ValeSwitchBench [--seconds N] [--retire-ms N] [--tx-ring|--sendmmsg] IFACE IFACE...
+//   ValeSwitchBench [--seconds N] [--tx-ring|--sendmmsg] IFACE IFACE...
 import Foundation
 import ValeSwitch
 
 var seconds = 10.0
-var retire = 1
 var txRing = false
 var interfaces: [String] = []
 var args = CommandLine.arguments.dropFirst()
 while let arg = args.popFirst() {
     switch arg {
     case "--seconds": seconds = Double(args.popFirst() ?? "") ?? seconds
-    case "--retire-ms": retire = Int(args.popFirst() ?? "") ?? retire
     case "--tx-ring": txRing = true
     case "--sendmmsg": txRing = false
     case "-h", "--help":
-        print("usage: ValeSwitchBench [--seconds N] [--retire-ms N] [--tx-ring|--sendmmsg] IFACE IFACE...")
+        print("usage: ValeSwitchBench [--seconds N] [--tx-ring|--sendmmsg] IFACE IFACE...")
         exit(0)
     default: interfaces.append(arg)
     }
@@ -30,7 +28,7 @@ guard interfaces.count >= 2 else {
 
 let host = UserspaceSwitchHost()
 do {
-    try host.createSwitch("bench", configuration: SwitchConfiguration(retireTimeoutMilliseconds: retire, transmitRing: txRing))
+    try host.createSwitch("bench", configuration: SwitchConfiguration(transmitRing: txRing))
     for name in interfaces { try host.attachInterface(switch: "bench", interface: name) }
 } catch {
     FileHandle.standardError.write(Data("ValeSwitchBench: \(error)\n".utf8))

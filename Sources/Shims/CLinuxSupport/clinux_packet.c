@@ -35,42 +35,29 @@ int clinux_set_thread_name(const char *name) { return prctl(PR_SET_NAME, name, 0
 
 int clinux_eventfd_nonblocking(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 
-size_t clinux_tpacket_req3_size(void) { return sizeof(struct tpacket_req3); }
+size_t clinux_tpacket_req_size(void) { return sizeof(struct tpacket_req); }
 
-void clinux_tpacket_req3_fill(void *req, unsigned block_size, unsigned block_count,
-                              unsigned frame_size, unsigned retire_timeout_ms) {
-    struct tpacket_req3 *r = req;
+void clinux_tpacket_req_fill(void *req, unsigned block_size, unsigned block_count, unsigned frame_size) {
+    struct tpacket_req *r = req;
     memset(r, 0, sizeof(*r));
     r->tp_block_size = block_size;
     r->tp_block_nr = block_count;
     r->tp_frame_size = frame_size;
     r->tp_frame_nr = (block_size / frame_size) * block_count;
-    r->tp_retire_blk_tov = retire_timeout_ms;
-    r->tp_feature_req_word = 0;
 }
 
-int clinux_tpacket3_block_ready(const void *block) {
-    const struct tpacket_block_desc *b = block;
-    return (__atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0;
+uint32_t clinux_tpacket2_status(const void *slot) {
+    return __atomic_load_n(&((const struct tpacket2_hdr *)slot)->tp_status, __ATOMIC_ACQUIRE);
 }
 
-uint32_t clinux_tpacket3_block_frames(const void *block) {
-    return ((const struct tpacket_block_desc *)block)->hdr.bh1.num_pkts;
+void clinux_tpacket2_release(void *slot) {
+    __atomic_store_n(&((struct tpacket2_hdr *)slot)->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
 }
 
-void clinux_tpacket3_block_release(void *block) {
-    struct tpacket_block_desc *b = block;
-    __atomic_store_n(&b->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-}
-
-uint32_t clinux_tpacket3_block_first(const void *block) {
-    return ((const struct tpacket_block_desc *)block)->hdr.bh1.offset_to_first_pkt;
-}
-
-uint32_t clinux_tpacket3_frame(const void *hdr, struct clinux_tpacket_frame *out) {
-    const struct tpacket3_hdr *h = hdr;
+void clinux_tpacket2_frame(const void *slot, struct clinux_tpacket_frame *out) {
+    const struct tpacket2_hdr *h = slot;
     const struct sockaddr_ll *ll =
-        (const struct sockaddr_ll *)((const uint8_t *)h + TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
+        (const struct sockaddr_ll *)((const uint8_t *)h + TPACKET_ALIGN(sizeof(struct tpacket2_hdr)));
     out->data = (const uint8_t *)h + h->tp_mac;
     out->snaplen = h->tp_snaplen;
     out->length = h->tp_len;
@@ -78,28 +65,31 @@ uint32_t clinux_tpacket3_frame(const void *hdr, struct clinux_tpacket_frame *out
     out->sec = h->tp_sec;
     out->nsec = h->tp_nsec;
     out->pkttype = ll->sll_pkttype;
-    return h->tp_next_offset;
 }
 
-int clinux_tpacket3_restore_vlan(void *hdr, size_t vnet_len) {
-    struct tpacket3_hdr *h = hdr;
-    if (!(h->tp_status & TP_STATUS_VLAN_VALID)) return 0;
-    size_t floor = TPACKET_ALIGN(sizeof(struct tpacket3_hdr)) + sizeof(struct sockaddr_ll);
-    if (h->tp_mac < floor + vnet_len + 4) return -1;
-    uint8_t *base = (uint8_t *)h;
-    uint8_t *old_start = base + h->tp_mac - vnet_len;
-    memmove(old_start - 4, old_start, vnet_len + 12);
-    uint8_t *tag = base + h->tp_mac - 4 + 12;
-    uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) && h->hv1.tp_vlan_tpid ? h->hv1.tp_vlan_tpid : 0x8100;
+void clinux_insert_vlan_tag(uint8_t *start, size_t vnet_len, uint16_t tci, uint16_t tpid) {
+    memmove(start - 4, start, vnet_len + 12);
+    uint8_t *tag = start - 4 + vnet_len + 12;
+    if (!tpid) tpid = 0x8100;
     tag[0] = tpid >> 8; tag[1] = tpid & 0xff;
-    tag[2] = h->hv1.tp_vlan_tci >> 8; tag[3] = h->hv1.tp_vlan_tci & 0xff;
+    tag[2] = tci >> 8; tag[3] = tci & 0xff;
     if (vnet_len >= 10) {
         /* struct virtio_net_hdr, little-endian (vio_le on x86): flags,
            gso_type, hdr_len, gso_size, csum_start, csum_offset. */
-        uint8_t *v = old_start - 4;
+        uint8_t *v = start - 4;
         if (v[0] & 1) { uint16_t cs = (uint16_t)(v[6] | v[7] << 8) + 4; v[6] = cs & 0xff; v[7] = cs >> 8; }
         if (v[1] != 0) { uint16_t hl = (uint16_t)(v[2] | v[3] << 8); if (hl) { hl += 4; v[2] = hl & 0xff; v[3] = hl >> 8; } }
     }
+}
+
+int clinux_tpacket2_restore_vlan(void *slot, size_t vnet_len) {
+    struct tpacket2_hdr *h = slot;
+    if (!(h->tp_status & TP_STATUS_VLAN_VALID)) return 0;
+    size_t floor = TPACKET_ALIGN(sizeof(struct tpacket2_hdr)) + sizeof(struct sockaddr_ll);
+    if (h->tp_mac < floor + vnet_len + 4) return -1;
+    uint8_t *base = (uint8_t *)h;
+    uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->tp_vlan_tpid : 0;
+    clinux_insert_vlan_tag(base + h->tp_mac - vnet_len, vnet_len, h->tp_vlan_tci, tpid);
     h->tp_mac -= 4;
     h->tp_snaplen += 4;
     h->tp_len += 4;
@@ -107,30 +97,70 @@ int clinux_tpacket3_restore_vlan(void *hdr, size_t vnet_len) {
     return 1;
 }
 
-size_t clinux_tpacket3_tx_data_offset(void) { return TPACKET_ALIGN(sizeof(struct tpacket3_hdr)); }
-
-uint32_t clinux_tpacket3_tx_status(const void *slot) {
-    return __atomic_load_n(&((const struct tpacket3_hdr *)slot)->tp_status, __ATOMIC_ACQUIRE);
+void clinux_tpacket2_fill_slot(void *slot, uint32_t status, uint32_t length, uint32_t snaplen, uint16_t mac,
+                               uint8_t pkttype, uint16_t vlan_tci, uint16_t vlan_tpid) {
+    struct tpacket2_hdr *h = slot;
+    struct sockaddr_ll *ll = (struct sockaddr_ll *)((uint8_t *)h + TPACKET_ALIGN(sizeof(struct tpacket2_hdr)));
+    h->tp_len = length;
+    h->tp_snaplen = snaplen;
+    h->tp_mac = mac;
+    h->tp_net = mac + 14;
+    h->tp_sec = 1;
+    h->tp_nsec = 2;
+    h->tp_vlan_tci = vlan_tci;
+    h->tp_vlan_tpid = vlan_tpid;
+    ll->sll_pkttype = pkttype;
+    __atomic_store_n(&h->tp_status, status, __ATOMIC_RELEASE);
 }
 
-void clinux_tpacket3_tx_submit(void *slot, uint32_t length) {
-    struct tpacket3_hdr *h = slot;
+uint16_t clinux_tpacket2_mac_offset(size_t vnet_len) {
+    /* tpacket_rcv for SOCK_RAW: netoff = TPACKET_ALIGN(tp_hdrlen + max(maclen, 16))
+       + tp_reserve (+ the virtio-net header), macoff = netoff - maclen; maclen 14. */
+    size_t hdrlen = TPACKET_ALIGN(sizeof(struct tpacket2_hdr)) + sizeof(struct sockaddr_ll);
+    return (uint16_t)(TPACKET_ALIGN(hdrlen + 16) + vnet_len - 14);
+}
+
+ssize_t clinux_recv_frame(int fd, void *buffer, size_t length, uint32_t *vlan) {
+    struct iovec iov = { .iov_base = buffer, .iov_len = length };
+    union { struct cmsghdr align; uint8_t bytes[CMSG_SPACE(sizeof(struct tpacket_auxdata))]; } control;
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.bytes;
+    msg.msg_controllen = sizeof(control.bytes);
+    *vlan = 0;
+    ssize_t r = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_TRUNC);
+    if (r < 0) return r;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+        struct tpacket_auxdata aux;
+        memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+        if (aux.tp_status & TP_STATUS_VLAN_VALID) {
+            uint16_t tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) && aux.tp_vlan_tpid ? aux.tp_vlan_tpid : 0x8100;
+            *vlan = (uint32_t)tpid << 16 | aux.tp_vlan_tci;
+        }
+    }
+    return r;
+}
+
+size_t clinux_tpacket2_tx_data_offset(void) { return TPACKET_ALIGN(sizeof(struct tpacket2_hdr)); }
+
+uint32_t clinux_tpacket2_tx_status(const void *slot) { return clinux_tpacket2_status(slot); }
+
+void clinux_tpacket2_tx_submit(void *slot, uint32_t length) {
+    struct tpacket2_hdr *h = slot;
     h->tp_len = length;
     h->tp_snaplen = length;
-    h->tp_next_offset = 0;
     __atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
 }
 
-void clinux_tpacket3_tx_reset(void *slot) {
-    __atomic_store_n(&((struct tpacket3_hdr *)slot)->tp_status, TP_STATUS_AVAILABLE, __ATOMIC_RELEASE);
-}
-
-void clinux_tpacket_req3_fill_tx(void *req, unsigned block_size, unsigned block_count, unsigned frame_size) {
-    clinux_tpacket_req3_fill(req, block_size, block_count, frame_size, 0);
+void clinux_tpacket2_tx_reset(void *slot) {
+    __atomic_store_n(&((struct tpacket2_hdr *)slot)->tp_status, TP_STATUS_AVAILABLE, __ATOMIC_RELEASE);
 }
 
 int clinux_packet_statistics(int fd, uint32_t *packets, uint32_t *drops) {
-    struct tpacket_stats_v3 st;
+    struct tpacket_stats st;
     socklen_t len = sizeof(st);
     memset(&st, 0, sizeof(st));
     if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) != 0) return -1;

@@ -47,6 +47,9 @@ public final class VarlinkClient {
     /// unlike EINTR it cannot be lost when the signal arrives between two
     /// waits). A wait then throws `.interrupted`.
     public var interruptDescriptor: Int32?
+    /// Who listens at `path`, as connection-lost reasons name it
+    /// ("valed closed the connection"); vale-switchd's client sets its own.
+    public var peerName = "valed"
     private var fd: Int32
     private var decoder = VarlinkFrameDecoder(maximumMessageSize: 16 * VarlinkFraming.maximumMessageSize)
 
@@ -144,7 +147,7 @@ public final class VarlinkClient {
                 do {
                     return try JSONDecoder().decode(VarlinkReply.self, from: Data(message))
                 } catch {
-                    throw .connectionLost(path: path, reason: "valed sent a message that is not a Varlink reply")
+                    throw .connectionLost(path: path, reason: "\(peerName) sent a message that is not a Varlink reply")
                 }
             }
             try wait(for: Int16(POLLIN))
@@ -153,7 +156,7 @@ public final class VarlinkClient {
             if count > 0 {
                 decoder.append(chunk[0..<count])
             } else if count == 0 {
-                throw .connectionLost(path: path, reason: "valed closed the connection")
+                throw .connectionLost(path: path, reason: "\(peerName) closed the connection")
             } else if errno != EAGAIN && errno != EINTR {
                 throw .connectionLost(path: path, reason: Self.errnoText())
             }

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Logging
+import ValeState
+
+/// valed's command line. Every path is a flag so several independent
+/// instances can run side by side (tests, namespaces).
+public struct DaemonOptions: ParsableArguments, Sendable {
+    @Option(name: .long, help: ArgumentHelp("Control socket path (ignored when systemd passes the socket).", valueName: "path"))
+    public var socket: String = "/run/valed/valed.sock"
+
+    @Option(name: .long, help: ArgumentHelp("Configuration file; a missing file is an empty configuration.", valueName: "file"))
+    public var config: String = "/etc/valed/valed.yaml"
+
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Directory of the desired-state store.", valueName: "dir"))
+    public var stateDirectory: String = "/var/lib/valed"
+
+    @Option(name: .long, help: ArgumentHelp("""
+        auto: netmap's VALE when /dev/netmap exists, else the userspace switch; \
+        kernel: require netmap; userspace: never use netmap. Overrides `datapath:` in the configuration.
+        """, valueName: "auto|kernel|userspace"))
+    public var datapath: DatapathChoice?
+
+    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
+    public var logLevel: Logger.Level = .info
+
+    @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Seconds after which a silent client connection is closed.", valueName: "seconds"))
+    public var idleTimeout: Int = 60
+
+    @Option(name: .customLong("control-group"), help: ArgumentHelp("Group whose members may change state (besides root).", valueName: "group"))
+    public var controlGroup: String = "valed"
+
+    @Option(name: .customLong("metrics-address"), help: ArgumentHelp("""
+        Serve Prometheus metrics at http://ADDRESS/metrics (e.g. 127.0.0.1:9464). \
+        Off by default; overrides `metrics: address:` in the configuration.
+        """, valueName: "ip:port"))
+    public var metricsAddress: String?
+
+    @Flag(name: .customLong("metrics-allow-remote"), help: "Allow a metrics address that is not loopback (127.0.0.0/8, ::1).")
+    public var metricsAllowRemote = false
+
+    /// Test-only fault switch: SIGUSR1 wedges the engine (it stops answering),
+    /// so tests can prove that the systemd watchdog restarts a stuck valed.
+    @Flag(name: .customLong("test-wedge-on-sigusr1"), help: .private)
+    public var wedgeOnSIGUSR1 = false
+
+    public init() {}
+}
+
+extension DatapathChoice: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}
