@@ -466,8 +466,7 @@ final class ForwarderService: @unchecked Sendable {
 
     static func configuration(_ c: ForwarderSwitchConfig) -> SwitchConfiguration {
         SwitchConfiguration(tableSize: c.tableSize, agingSeconds: c.agingSeconds,
-                            retireTimeoutMilliseconds: c.retireTimeoutMilliseconds,
-                            transmitRing: c.transmitRing, receiveRingBlocks: c.ringBlocks)
+                            transmitRing: c.transmitRing, receiveRingMiB: c.ringMiB)
     }
 
     static func validate(_ c: ForwarderSwitchConfig, name: String) throws(VarlinkError) {
@@ -478,24 +477,21 @@ final class ForwarderService: @unchecked Sendable {
         if !(0...(1 << 30)).contains(c.agingSeconds) {
             throw ForwarderError.invalidArgument("agingSeconds", message: "\(what): agingSeconds \(c.agingSeconds) is negative or too large")
         }
-        if !(1...4096).contains(c.ringBlocks) {
-            throw ForwarderError.invalidArgument("ringBlocks", message: "\(what): ringBlocks \(c.ringBlocks) is outside 1...4096 (256 KiB each)")
-        }
-        if !(1...1000).contains(c.retireTimeoutMilliseconds) {
-            throw ForwarderError.invalidArgument("retireTimeoutMilliseconds", message: "\(what): retireTimeoutMilliseconds \(c.retireTimeoutMilliseconds) is outside 1...1000")
+        if !(1...256).contains(c.ringMiB) {
+            throw ForwarderError.invalidArgument("ringMiB", message: "\(what): ringMiB \(c.ringMiB) is outside 1...256")
         }
     }
 
     static func describe(_ c: ForwarderSwitchConfig) -> String {
-        "table \(c.tableSize), aging \(c.agingSeconds) s, ring \(c.ringBlocks) blocks, retire \(c.retireTimeoutMilliseconds) ms\(c.transmitRing ? ", TX ring" : "")"
+        "table \(c.tableSize), aging \(c.agingSeconds) s, ring \(c.ringMiB) MiB\(c.transmitRing ? ", TX ring" : "")"
     }
 
     static func wire(_ s: ValeSwitch.SwitchInfo) -> ForwarderSwitch {
         let c = s.configuration
         return ForwarderSwitch(
             name: s.name,
-            config: ForwarderSwitchConfig(tableSize: c.tableSize, agingSeconds: c.agingSeconds, ringBlocks: c.receiveRingBlocks,
-                                          retireTimeoutMilliseconds: c.retireTimeoutMilliseconds, transmitRing: c.transmitRing),
+            config: ForwarderSwitchConfig(tableSize: c.tableSize, agingSeconds: c.agingSeconds, ringMiB: c.receiveRingMiB,
+                                          transmitRing: c.transmitRing),
             learnedAddresses: s.learnedAddresses,
             ports: s.ports.map { port in
                 let n = port.counters

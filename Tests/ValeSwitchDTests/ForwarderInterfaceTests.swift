@@ -67,8 +67,8 @@ import ValeProtocol
                 pid: 1, startTime: 1.5, uptimeSeconds: 2.5, version: "0.1.0", instanceID: "x", restarts: 1,
                 restoredPorts: 2, restoreMilliseconds: 3.5, socket: "/s", stateFile: "/f")))
         case .createSwitch:
-            return (try JSONValue(encoding: CreateSwitchParameters(name: "vs0", tableSize: 1, agingSeconds: 2, ringBlocks: 3,
-                                                                   retireTimeoutMilliseconds: 4, transmitRing: true)),
+            return (try JSONValue(encoding: CreateSwitchParameters(name: "vs0", tableSize: 1, agingSeconds: 2, ringMiB: 3,
+                                                                   transmitRing: true)),
                     try JSONValue(encoding: change))
         case .deleteSwitch, .deleteTAP:
             return (try JSONValue(encoding: ForwarderNameParameters(name: "vs0")), try JSONValue(encoding: change))

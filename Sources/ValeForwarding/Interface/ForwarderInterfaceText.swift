@@ -38,10 +38,8 @@ extension ForwarderInterface {
       tableSize: int,
       # seconds until an address not seen as a source is forgotten
       agingSeconds: int,
-      # receive ring per port, in 256 KiB blocks
-      ringBlocks: int,
-      # TPACKET_V3 block retire timeout
-      retireTimeoutMilliseconds: int,
+      # receive ring per port, in MiB (TPACKET_V2 slots of about 2 KiB)
+      ringMiB: int,
       # transmit through a PACKET_TX_RING instead of sendmmsg
       transmitRing: bool
     )
@@ -122,8 +120,7 @@ extension ForwarderInterface {
       name: string,
       tableSize: ?int,
       agingSeconds: ?int,
-      ringBlocks: ?int,
-      retireTimeoutMilliseconds: ?int,
+      ringMiB: ?int,
       transmitRing: ?bool
     ) -> (changed: bool, message: string)
 

@@ -43,17 +43,15 @@ public struct CreateSwitchParameters: Sendable, Hashable, Codable {
     public var name: String
     public var tableSize: Int?
     public var agingSeconds: Int?
-    public var ringBlocks: Int?
-    public var retireTimeoutMilliseconds: Int?
+    public var ringMiB: Int?
     public var transmitRing: Bool?
 
-    public init(name: String, tableSize: Int? = nil, agingSeconds: Int? = nil, ringBlocks: Int? = nil,
-                retireTimeoutMilliseconds: Int? = nil, transmitRing: Bool? = nil) {
+    public init(name: String, tableSize: Int? = nil, agingSeconds: Int? = nil, ringMiB: Int? = nil,
+                transmitRing: Bool? = nil) {
         self.name = name
         self.tableSize = tableSize
         self.agingSeconds = agingSeconds
-        self.ringBlocks = ringBlocks
-        self.retireTimeoutMilliseconds = retireTimeoutMilliseconds
+        self.ringMiB = ringMiB
         self.transmitRing = transmitRing
     }
 
@@ -61,8 +59,7 @@ public struct CreateSwitchParameters: Sendable, Hashable, Codable {
     public var config: ForwarderSwitchConfig {
         let base = ForwarderSwitchConfig()
         return ForwarderSwitchConfig(tableSize: tableSize ?? base.tableSize, agingSeconds: agingSeconds ?? base.agingSeconds,
-                                     ringBlocks: ringBlocks ?? base.ringBlocks,
-                                     retireTimeoutMilliseconds: retireTimeoutMilliseconds ?? base.retireTimeoutMilliseconds,
+                                     ringMiB: ringMiB ?? base.ringMiB,
                                      transmitRing: transmitRing ?? base.transmitRing)
     }
 }

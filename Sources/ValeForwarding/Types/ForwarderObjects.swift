@@ -25,17 +25,16 @@ public struct ForwarderCounters: Sendable, Hashable, Codable {
 public struct ForwarderSwitchConfig: Sendable, Hashable, Codable {
     public var tableSize: Int
     public var agingSeconds: Int
-    public var ringBlocks: Int
-    public var retireTimeoutMilliseconds: Int
+    /// Receive ring per port, in MiB (TPACKET_V2 slots of about 2 KiB).
+    public var ringMiB: Int
     public var transmitRing: Bool
 
     /// VALE's defaults, as ValeSwitch's `SwitchConfiguration()` has them.
-    public init(tableSize: Int = 1024, agingSeconds: Int = 300, ringBlocks: Int = 64,
-                retireTimeoutMilliseconds: Int = 1, transmitRing: Bool = false) {
+    public init(tableSize: Int = 1024, agingSeconds: Int = 300, ringMiB: Int = 16,
+                transmitRing: Bool = false) {
         self.tableSize = tableSize
         self.agingSeconds = agingSeconds
-        self.ringBlocks = ringBlocks
-        self.retireTimeoutMilliseconds = retireTimeoutMilliseconds
+        self.ringMiB = ringMiB
         self.transmitRing = transmitRing
     }
 }
