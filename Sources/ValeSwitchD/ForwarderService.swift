@@ -471,6 +471,15 @@ final class ForwarderService: @unchecked Sendable {
 
     static func validate(_ c: ForwarderSwitchConfig, name: String) throws(VarlinkError) {
         let what = "cannot create switch \(name)"
+        // The forwarder's own rule for a switch label (io.valed.forwarder):
+        // ValeSwitch takes any label; valed sends VALE names, which it checks
+        // with NetmapKit's grammar before they get here.
+        let isLabel = (1...15).contains(name.utf8.count) && name.utf8.allSatisfy {
+            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F
+        }
+        if !isLabel {
+            throw ForwarderError.invalidArgument("name", message: "invalid switch name '\(name)': 1 to 15 characters of letters, digits and '_'")
+        }
         if !(1...(1 << 20)).contains(c.tableSize) {
             throw ForwarderError.invalidArgument("tableSize", message: "\(what): tableSize \(c.tableSize) is outside 1...1048576")
         }
