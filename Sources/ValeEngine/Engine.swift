@@ -243,10 +243,9 @@ public actor Engine {
         // Tunnels are never adopted: a device valed did not create under a
         // wanted tunnel's name is reported and left alone (docs/overlays.md).
         owned.tunnels = owned.tunnels.filter { observedTunnels[$0] != nil }
-        for (name, spec) in state.desired.tunnels where !owned.tunnels.contains(name) {
-            guard let device = observedTunnels[name] else { errors[name] = nil; continue }
-            errors[name] = "an interface named \(name) exists and valed did not create it (\(spec.matches(device) ? "it has the wanted settings" : device.summary)); valed does not touch it"
-        }
+        // `tunnel list` says so (PortState.notOwned); no error of an earlier
+        // attempt stays on it.
+        for name in state.desired.tunnels.keys where !owned.tunnels.contains(name) { errors[name] = nil }
         if owned != state.owned { state.owned = owned; persist() }
     }
 
