@@ -66,7 +66,7 @@ extension Engine {
                                  kind: isPersistent ? .persistent : (state.desired.tunnels[a.interface] != nil ? .tunnel : (a.hostStack ? .nicHost : .nic)),
                                  owner: a.owner == .config ? .config : .runtime, state: .ok,
                                  bridgeIndex: main?.bridgeIndex, portIndex: main?.portIndex, hostPortIndex: host?.portIndex,
-                                 carrier: carrier[a.interface], counters: main?.counters, polling: a.polling,
+                                 carrier: nics[a.interface]?.carrier, counters: main?.counters, polling: a.polling,
                                  vnetHeaderLength: a.vnetHeaderLength)
             if let down = datapathDown { row.state = .datapathGone(reason: down) }
             else if let error = errors[a.key] { row.state = .failed(reason: error) }
