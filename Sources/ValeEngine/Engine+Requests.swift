@@ -62,7 +62,7 @@ extension Engine {
         try saveOrRevert()
         let report = await reconcileLocked(stopOnFailure: false)
         let attached = try outcome(of: report, for: key, success: "attached \(key)\(hostStack ? " with its host stack" : "")", rollbackTo: previous)
-        if carrier[interface] == false {
+        if nics[interface]?.carrier == false {
             return OperationResult(message: "\(key) attached\(hostStack ? " with its host stack" : ""); no carrier yet (an event follows when it comes)",
                                    changed: attached.changed)
         }
