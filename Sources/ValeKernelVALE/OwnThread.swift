@@ -1,3 +1,4 @@
+import CLinuxSupport
 import Foundation
 
 /// Runs blocking kernel work (finit_module, delete_module, a driver swap:
@@ -8,7 +9,11 @@ import Foundation
 /// (docs/threading.md).
 func onOwnThread<T: Sendable>(_ name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        let thread = Thread {
+            // Foundation does not name the kernel's thread; `top -H` shows this.
+            _ = clinux_set_thread_name(name)
+            continuation.resume(with: Result { try body() })
+        }
         thread.name = name
         thread.start()
     }

@@ -12,19 +12,26 @@ public enum DeadlineOutcome<T: Sendable>: Sendable {
 /// the suite: unlike a task group (which waits for every child at its end,
 /// the stuck one included), the stuck task is left behind.
 public func outcome<T: Sendable>(within limit: Duration, _ body: @escaping @Sendable () async throws -> T) async -> DeadlineOutcome<T> {
-    let slot = Mutex<CheckedContinuation<DeadlineOutcome<T>, Never>?>(nil)
+    let slot = OnceSlot<DeadlineOutcome<T>>()
     return await withCheckedContinuation { continuation in
-        slot.withLock { $0 = continuation }
+        slot.set(continuation)
         Task.detached {
             let result: DeadlineOutcome<T>
             do { result = .value(try await body()) } catch { result = .failed("\(error)") }
-            slot.withLock { $0.take() }?.resume(returning: result)
+            slot.resume(result)
         }
         Task.detached {
             try? await Task.sleep(for: limit)
-            slot.withLock { $0.take() }?.resume(returning: .timedOut)
+            slot.resume(.timedOut)
         }
     }
+}
+
+/// A continuation resumed once, by whichever side comes first.
+private final class OnceSlot<T: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<T, Never>?>(nil)
+    func set(_ c: CheckedContinuation<T, Never>) { continuation.withLock { $0 = c } }
+    func resume(_ value: T) { continuation.withLock { $0.take() }?.resume(returning: value) }
 }
 
 extension DeadlineOutcome {

@@ -24,7 +24,8 @@ private final class LoadedNetmapSystem: ModuleSystemCalls {
     let threads = Mutex<[String]>([])
     func deleteModule(name: String, flags: Int32) throws(Errno) {
         deletes.withLock { $0.append(name) }
-        threads.withLock { $0.append(Thread.current.name ?? "") }
+        let comm = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+        threads.withLock { $0.append(comm.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
     func probeModuleSyscall() -> Errno? { .badFileDescriptor }
     func readFile(_ path: String) throws(Errno) -> String {
