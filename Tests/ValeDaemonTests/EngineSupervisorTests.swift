@@ -30,17 +30,23 @@ private final class RecordingTransport: SystemdNotifyTransport {
         let transport = RecordingTransport()
         let supervisor = EngineSupervisor(engine: engine, notifier: SystemdNotifier(transport: transport), logger: Logger(label: "t"),
                                           reloadSignals: await UnixSignalsSequence(trapping: .sigwinch), wedgeSignals: nil)
+        // The supervisor, the engine and the waits run on a thread of their
+        // own: under the full suite the shared pool may be saturated by other
+        // suites' blocking work, which would starve the probe (by design).
+        let executor = ThreadTaskExecutor(name: "supervisor-test")
         let group = ServiceGroup(configuration: .init(services: [.init(service: supervisor)], logger: Logger(label: "t")))
-        let running = Task { try await group.run() }
+        let running = Task(executorPreference: executor) { try await group.run() }
         let gate = Gate()
-        let reload = Task { await engine.reloadModule(unload: { await gate.wait() }, load: {}) }
-        while !gate.arrived { try await Task.sleep(for: .milliseconds(10)) }
-        // The engine is now inside a module reload that holds its lock.
-        let before = transport.pings
-        let pinged = await outcome(within: .seconds(20)) {
-            while transport.pings < before + 3 { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        #expect(pinged.value != nil, "no WATCHDOG=1 while an operation held the engine's lock (\(transport.pings - before) pings)")
+        let reload = Task(executorPreference: executor) { await engine.reloadModule(unload: { await gate.wait() }, load: {}) }
+        let pings: (before: Int, after: Int) = await Task(executorPreference: executor) {
+            while !gate.arrived { try? await Task.sleep(for: .milliseconds(10)) }
+            // The engine is now inside a module reload that holds its lock.
+            let before = transport.pings
+            let deadline = ContinuousClock.now + .seconds(20)
+            while transport.pings < before + 3 && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+            return (before, transport.pings)
+        }.value
+        #expect(pings.after >= pings.before + 3, "no WATCHDOG=1 while an operation held the engine's lock (\(pings.after - pings.before) pings in 20 s)")
         #expect(transport.sent.withLock { $0 }.contains { $0.contains("busy: module reload for") },
                 "the status line names the operation: \(transport.sent.withLock { $0.suffix(3) })")
         gate.open()
