@@ -8,7 +8,7 @@ extension Engine {
     /// that blocks the unregistration (NETMAP-API.md 7.8): detach promptly.
     /// The port stays desired and shows `missing` until the NIC returns.
     public func interfaceRemoved(_ name: String) async {
-        await lock.run { await self.interfaceRemovedLocked(name) }
+        await locked("removal of \(name)", orElse: { _ in }) { await self.interfaceRemovedLocked(name) }
     }
 
     private func interfaceRemovedLocked(_ name: String) async {

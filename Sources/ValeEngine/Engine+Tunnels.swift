@@ -20,7 +20,7 @@ extension Engine {
     /// `valectl tunnel create NAME --vni N --remote IP… [--switch S]`.
     /// Warnings (the MTU rule) come back in the result's message and in `warnings`.
     public func createTunnel(_ spec: TunnelSpec, switchName: String?) async throws -> (result: OperationResult, warnings: [String]) {
-        try await lock.run { try await self.createTunnelLocked(spec, switchName) }
+        try await lock.run("creation of tunnel \(spec.name)") { try await self.createTunnelLocked(spec, switchName) }
     }
 
     private func createTunnelLocked(_ wanted: TunnelSpec, _ switchName: String?) async throws -> (result: OperationResult, warnings: [String]) {
@@ -93,7 +93,7 @@ extension Engine {
 
     /// `valectl tunnel delete NAME`: detaches it, then deletes the device.
     public func deleteTunnel(name: String) async throws -> OperationResult {
-        try await lock.run { try await self.deleteTunnelLocked(name) }
+        try await lock.run("deletion of tunnel \(name)") { try await self.deleteTunnelLocked(name) }
     }
 
     private func deleteTunnelLocked(_ name: String) async throws -> OperationResult {

@@ -46,7 +46,7 @@ extension Engine {
     /// Every port valed knows: desired ones (ok, missing or failed) and the
     /// ones it only observes (ephemeral ports of VMs and applications: foreign).
     public func list(switchName: String? = nil) async -> [PortStatus] {
-        await lock.run { await self.refreshObserved() }
+        await locked("list", orElse: { _ in }) { await self.refreshObserved() }
         let rows = portRows()
         guard let switchName else { return rows }
         return rows.filter { $0.switchName == switchName }

@@ -61,6 +61,10 @@ public actor Engine {
     /// NETMAP-API.md 7.5), given the interfaces currently on switches. The
     /// datapath's own hook unless replaced.
     var attachGuard: @Sendable (AttachmentSpec, Set<String>) -> String?
+    /// Liveness probes answered (`heartbeat`).
+    var heartbeats: UInt64 = 0
+    /// Test-only delay of every apply and reload (`setTestApplyDelay`).
+    var testApplyDelay: Duration?
 
     public init(datapath: any Datapath, store: Store, configPath: String, nic: NICPreparing = NoNICPreparation(),
                 tunnels: TunnelManaging = NoTunnels(), logger: Logger) {
@@ -79,7 +83,7 @@ public actor Engine {
     /// ports that are already attached are adopted without any call.
     @discardableResult
     public func start(config: ValedConfig) async throws -> ReconcileReport {
-        try await lock.run {
+        try await lock.run("start") {
             try await self.startLocked(config: config)
         }
     }
@@ -117,7 +121,7 @@ public actor Engine {
     /// Brings the datapath to the desired state.
     @discardableResult
     public func reconcile() async -> ReconcileReport {
-        await lock.run { await self.reconcileLocked(stopOnFailure: false) }
+        await locked("reconcile", orElse: { .refused($0) }) { await self.reconcileLocked(stopOnFailure: false) }
     }
 
     /// One reconcile pass. Must be called with `lock` held.
