@@ -75,7 +75,7 @@ check "re-activated by the next client" state_is valed.service active
 mkdir -p /run/systemd/system/valed.service.d
 if grep -qa -- 'test-wedge-on-sigusr1' /usr/local/sbin/valed; then
     wedge=engine
-    printf '[Service]\nWatchdogSec=3s\nTimeoutAbortSec=2s\nExecStart=\nExecStart=/usr/local/sbin/valed --test-wedge-on-sigusr1\n' \
+    printf '[Service]\nWatchdogSec=3s\nTimeoutAbortSec=2s\nExecStart=\nExecStart=/usr/local/sbin/valed --forwarder external --test-wedge-on-sigusr1\n' \
         > /run/systemd/system/valed.service.d/60-watchdog-test.conf
 else
     wedge=process
@@ -115,6 +115,8 @@ if grep -aE 'Operation not permitted|Permission denied|\(EPERM\)|\(EACCES\)' /ou
 else
     pass "no EPERM/EACCES from the sandbox in valed's log"
 fi
+# Issue 13: the forwarding process in vale-switchd.service.
+source /out/forwarder-checks.sh
 systemctl show valed.service > /out/valed.service.show
 journalctl -b --no-pager > /out/journal.txt 2>&1
 exit 0
