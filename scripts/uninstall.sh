@@ -36,8 +36,11 @@ fi
 # stop_switchd: SIGTERM to a vale-switchd running from this installation
 # that no service manager runs (valed started by hand spawns it detached).
 stop_switchd() {
-    local pids
-    pids="$(pidof "$PREFIX/sbin/vale-switchd" 2>/dev/null)" || return 0
+    local pids="" proc
+    for proc in /proc/[0-9]*; do
+        if [[ "$(readlink "$proc/exe" 2>/dev/null)" == "$PREFIX/sbin/vale-switchd" ]]; then pids+=" ${proc#/proc/}"; fi
+    done
+    [[ -n "$pids" ]] || return 0
     echo "uninstall.sh: stopping vale-switchd (pid $pids)"
     kill -TERM $pids 2>/dev/null || true
     for _ in $(seq 100); do kill -0 $pids 2>/dev/null || return 0; sleep 0.1; done
