@@ -85,7 +85,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // valed's own switches in userspace (ValeSwitch).
-        .target(name: "ValeUserspaceVALE", dependencies: ["ValeState", "ValeDatapath", "ValeSwitch"]),
+        // The provider drives vale-switchd (ValeForwarding's client) and supervises it.
+        .target(name: "ValeUserspaceVALE", dependencies: [
+            "ValeState", "ValeDatapath", "ValeForwarding", "ValeProtocol", "CLinuxSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The NIC layer over ValeLink: prepare/restore, tunnels, link events.
         .target(name: "ValeNIC", dependencies: [
             "ValeState", "ValeDatapath", "ValeEngine", "ValeLink", "NetAddress", .product(name: "Logging", package: "swift-log"),

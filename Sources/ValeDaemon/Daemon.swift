@@ -81,7 +81,7 @@ public struct Daemon: Sendable {
             nativeVethRule = { spec, attached in links.nativeVethProblem(spec, attachedInterfaces: attached) }
         }
         let provider = try environment.datapaths.make(choice, config: config, modules: modules, attachGuard: nativeVethRule,
-                                                      pipeDescriptors: environment.pipeDescriptors)
+                                                      pipeDescriptors: environment.pipeDescriptors, forwarder: options.forwarderSettings)
         let datapath = provider.datapath
         logger.info("datapath: \(datapath.info.kind.rawValue) (\(datapath.info.reason))")
         let store = try Store(directory: options.stateDirectory)
@@ -116,7 +116,8 @@ public struct Daemon: Sendable {
                 }
             }, serve: { await DaemonPart.untilShutdown { descriptors.stop() } }))
         }
-        let handler = EngineControlHandler(engine: engine, modules: modules, nics: links, monitors: provider.monitors, pipes: pipes)
+        let handler = EngineControlHandler(engine: engine, modules: modules, nics: links, monitors: provider.monitors, pipes: pipes,
+                                          forwarder: provider.forwarder)
         let listener = try Self.listener(socketPath: options.socket, logger: logger)
         let server = ControlServer(
             configuration: ControlServerConfiguration(listener: listener, idleTimeout: .seconds(options.idleTimeout),

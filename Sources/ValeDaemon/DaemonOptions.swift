@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import ValeState
+import ValeUserspaceVALE
 
 /// valed's command line. Every path is a flag so several independent
 /// instances can run side by side (tests, namespaces).
@@ -38,6 +39,35 @@ public struct DaemonOptions: ParsableArguments, Sendable {
     @Flag(name: .customLong("metrics-allow-remote"), help: "Allow a metrics address that is not loopback (127.0.0.0/8, ::1).")
     public var metricsAllowRemote = false
 
+    @Option(name: .long, help: ArgumentHelp("""
+        Who runs vale-switchd, the process that forwards for the userspace datapath. \
+        spawn: valed starts it (detached, in a session of its own) when its socket does not answer, \
+        and starts it again when it dies; stopping, restarting or killing valed leaves it forwarding. \
+        external: a service manager runs it (systemd's vale-switchd.service); valed waits for its socket \
+        at start and never starts one. Unused on the kernel datapath.
+        """, valueName: "spawn|external"))
+    public var forwarder: ForwarderMode = .spawn
+
+    @Option(name: .customLong("forwarder-socket"), help: ArgumentHelp("""
+        vale-switchd's Varlink socket (its --socket); a vale-switchd answering there is adopted with its ports as they are.
+        """, valueName: "path"))
+    public var forwarderSocket: String = ForwarderSettings().socket
+
+    @Option(name: .customLong("forwarder-state"), help: ArgumentHelp("""
+        vale-switchd's state file (its --state), from which it restores its ports when it is started again. Used in spawn mode.
+        """, valueName: "path"))
+    public var forwarderState: String = ForwarderSettings().stateFile
+
+    @Option(name: .customLong("forwarder-path"), help: ArgumentHelp("""
+        The vale-switchd executable valed starts in spawn mode (default: vale-switchd beside valed's own executable, else in $PATH).
+        """, valueName: "path"))
+    public var forwarderPath: String?
+
+    /// Where vale-switchd is and who starts it, from the flags above.
+    public var forwarderSettings: ForwarderSettings {
+        ForwarderSettings(mode: forwarder, socket: forwarderSocket, stateFile: forwarderState, executable: forwarderPath)
+    }
+
     /// Test-only fault switch: SIGUSR1 wedges the engine (it stops answering),
     /// so tests can prove that the systemd watchdog restarts a stuck valed.
     @Flag(name: .customLong("test-wedge-on-sigusr1"), help: .private)
@@ -47,4 +77,5 @@ public struct DaemonOptions: ParsableArguments, Sendable {
 }
 
 extension DatapathChoice: ExpressibleByArgument {}
+extension ForwarderMode: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}

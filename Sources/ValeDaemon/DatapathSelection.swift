@@ -26,12 +26,13 @@ public struct DatapathSelection: Sendable {
     /// native veth rule, the pipe descriptor source) is handed to it here.
     public func make(_ choice: DatapathChoice, config: ValedConfig, modules: ModuleService? = nil,
                      attachGuard: (@Sendable (AttachmentSpec, Set<String>) -> String?)? = nil,
-                     pipeDescriptors: PipeEndDescriptorSource = .netmap) throws -> DatapathProvider {
+                     pipeDescriptors: PipeEndDescriptorSource = .netmap,
+                     forwarder: ForwarderSettings = ForwarderSettings()) throws -> DatapathProvider {
         let kernel = KernelProvider(systemCalls: netmapSystemCalls, netdevExists: netdevExists, devicePresent: netmapDevicePresent,
                                     modules: modules, attachGuard: attachGuard, pipeDescriptors: pipeDescriptors)
         switch choice {
         case .userspace:
-            return UserspaceDatapath.provider(configuration: config.userspace, reason: "configured (datapath: userspace)")
+            return try UserspaceDatapath.provider(configuration: config.userspace, forwarder: forwarder, reason: "configured (datapath: userspace)")
         case .kernel:
             guard netmapDevicePresent() else {
                 throw DatapathError(.notSupported(feature: ""), "datapath kernel was requested but \(Netmap.devicePath) is absent: netmap is not loaded (see `valectl module status`)")
@@ -41,8 +42,8 @@ public struct DatapathSelection: Sendable {
             if netmapDevicePresent() {
                 return try kernel.make(reason: "\(Netmap.devicePath) is present")
             }
-            return UserspaceDatapath.provider(configuration: config.userspace,
-                                              reason: "\(Netmap.devicePath) is absent (netmap is not loaded), so valed runs its userspace switch")
+            return try UserspaceDatapath.provider(configuration: config.userspace, forwarder: forwarder,
+                                                  reason: "\(Netmap.devicePath) is absent (netmap is not loaded), so valed runs its userspace switch")
         }
     }
 }

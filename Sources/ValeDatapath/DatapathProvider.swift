@@ -8,9 +8,13 @@ public struct DatapathProvider: Sendable {
     /// Makes the pipe registry once the keeper of its records (the engine)
     /// exists; nil when the datapath has no pipes.
     public var pipes: (@Sendable (any PipeRecordKeeping) -> any PipeProviding)?
+    /// The process that forwards (vale-switchd), when it is not valed
+    /// itself or the kernel: shown by `valectl status`, stopped by teardown.
+    public var forwarder: (any ForwardingProcessProviding)?
 
     public init(datapath: any Datapath, monitors: (any MonitorProviding)? = nil,
-                pipes: (@Sendable (any PipeRecordKeeping) -> any PipeProviding)? = nil) {
-        self.datapath = datapath; self.monitors = monitors; self.pipes = pipes
+                pipes: (@Sendable (any PipeRecordKeeping) -> any PipeProviding)? = nil,
+                forwarder: (any ForwardingProcessProviding)? = nil) {
+        self.datapath = datapath; self.monitors = monitors; self.pipes = pipes; self.forwarder = forwarder
     }
 }

@@ -1,60 +1,79 @@
 import Foundation
-import Synchronization
 import ValeDatapath
-import ValeSwitch
+import ValeForwarding
+import ValeProtocol
 
-/// `valectl monitor` on the userspace datapath: mirrors a port's frames
-/// through the switch's monitor hook and streams them in batches.
+/// `valectl monitor` on the userspace datapath: vale-switchd mirrors the
+/// port's frames (its `Monitor` stream, on a connection of its own) and
+/// this streams them on. When the port goes, or vale-switchd does, the
+/// stream ends with a sentence saying so; when the client goes, the
+/// connection closes and vale-switchd removes the monitor.
 public struct UserspaceMonitor: MonitorProviding {
-    let host: UserspaceSwitchHost
+    let forwarder: ForwarderSupervisor
 
-    public init(host: UserspaceSwitchHost) { self.host = host }
+    public init(forwarder: ForwarderSupervisor) { self.forwarder = forwarder }
 
-    /// Frames wait here between the packet thread and the stream; past this
-    /// many the oldest are dropped (and counted) instead of slowing the switch.
+    /// Batches wait here between the reading thread and the consumer; past
+    /// this many the oldest are dropped rather than the reader blocking.
     static let queueLimit = 4096
 
-    public func monitor(_ p: MonitorParameters) throws -> AsyncThrowingStream<MonitorReply, any Error> {
-        guard let sw = host.list().first(where: { $0.name == p.switchName }) else {
-            throw DatapathError(.notFound(kind: "switch", name: p.switchName), "cannot monitor \(p.switchName):\(p.port): no switch named \(p.switchName)")
+    public func monitor(_ p: ValeDatapath.MonitorParameters) throws -> AsyncThrowingStream<ValeDatapath.MonitorReply, any Error> {
+        let target = "\(p.switchName):\(p.port)"
+        let socket = forwarder.settings.socket
+        // Refused up front, with the sentences of any other refused request,
+        // rather than as the first element of the stream.
+        let list: ForwarderListReply
+        do {
+            guard try forwarder.prepare(forChange: false) else {
+                throw DatapathError(.notFound(kind: "switch", name: p.switchName), "cannot monitor \(target): no switch named \(p.switchName)")
+            }
+            list = try forwarder.client.list()
+        } catch {
+            throw DatapathError.forwarder(error, doing: "monitor \(target)", socket: socket)
         }
-        guard let port = sw.ports.first(where: { $0.name == p.port }) else {
-            throw DatapathError(.notFound(kind: "port", name: "\(p.switchName):\(p.port)"), "cannot monitor \(p.switchName):\(p.port): \(p.port) is not on \(p.switchName)")
+        guard let sw = list.switches.first(where: { $0.name == p.switchName }) else {
+            throw DatapathError(.notFound(kind: "switch", name: p.switchName), "cannot monitor \(target): no switch named \(p.switchName)")
         }
-        let direction: ValeSwitch.MonitorDirection = switch p.direction {
+        guard sw.ports.contains(where: { $0.interface == p.port }) else {
+            throw DatapathError(.notFound(kind: "port", name: target), "cannot monitor \(target): \(p.port) is not on \(p.switchName)")
+        }
+        let direction: ValeProtocol.MonitorDirection = switch p.direction {
         case .rx: .rx
         case .tx: .tx
         case .both: .both
         }
-        let limit = p.count
-        let (stream, continuation) = AsyncThrowingStream<MonitorReply, any Error>.makeStream(bufferingPolicy: .bufferingNewest(Self.queueLimit))
-        let state = Mutex<(sent: Int, dropped: Int)>((0, 0))
-        let token: MonitorToken
+        let monitor: ForwarderMonitor
         do {
-            let target = "\(p.switchName):\(p.port)"
-            token = try host.addMonitor(switch: p.switchName, port: port.index, direction: direction, ended: {
-                continuation.finish(throwing: DatapathError.failed("monitor of \(target) ended: the port was detached or its switch deleted"))
-            }) { frame in
-                let (emit, finish, dropped) = state.withLock { s -> (Bool, Bool, Int) in
-                    if let limit, s.sent >= limit { return (false, false, s.dropped) }
-                    s.sent += 1
-                    return (true, limit.map { s.sent >= $0 } ?? false, s.dropped)
-                }
-                guard emit else { return }
-                let f = Frame(seconds: Int64(frame.seconds), nanoseconds: Int32(frame.nanoseconds),
-                              direction: frame.direction == .rx ? .rx : .tx, length: frame.bytes.count, data: Data(frame.bytes))
-                if case .dropped = continuation.yield(MonitorReply(frames: [f], dropped: dropped)) {
-                    state.withLock { $0.dropped += 1 }
-                }
-                if finish { continuation.finish() }
-            }
+            monitor = try forwarder.client.monitor(ForwarderMonitorParameters(switchName: p.switchName, interface: p.port,
+                                                                              direction: direction, count: p.count))
         } catch {
-            throw DatapathError.failed("\(error)")
+            throw DatapathError.forwarder(error, doing: "monitor \(target)", socket: socket)
         }
-        // Runs on the packet thread when a count is reached (finish() in the
-        // handler) or on an event loop when the client goes: removeMonitor
-        // takes no switch lock, so neither waits for nor re-enters a batch.
-        continuation.onTermination = { _ in host.removeMonitor(token) }
+        let (stream, continuation) = AsyncThrowingStream<ValeDatapath.MonitorReply, any Error>.makeStream(
+            bufferingPolicy: .bufferingNewest(Self.queueLimit))
+        let thread = Thread {
+            do {
+                while let reply = try monitor.next() {
+                    continuation.yield(ValeDatapath.MonitorReply(frames: reply.frames.map(Self.frame), dropped: reply.dropped))
+                }
+                continuation.finish()
+            } catch let error as VarlinkError where error.name == ForwarderError.monitorEnded {
+                continuation.finish(throwing: DatapathError.failed("monitor of \(target) ended: the port was detached or its switch deleted"))
+            } catch let error as ForwarderClientError {
+                continuation.finish(throwing: DatapathError.failed("monitor of \(target) ended: vale-switchd went away (\(ForwarderSupervisor.reason(error)), socket \(socket)); start the monitor again"))
+            } catch {
+                continuation.finish(throwing: DatapathError.forwarder(error, doing: "monitor \(target)", socket: socket))
+            }
+        }
+        thread.name = "monitor \(target)"
+        // The consumer went (client left, count reached): close the connection.
+        continuation.onTermination = { _ in monitor.cancel() }
+        thread.start()
         return stream
+    }
+
+    static func frame(_ f: ValeProtocol.Frame) -> ValeDatapath.Frame {
+        ValeDatapath.Frame(seconds: f.seconds, nanoseconds: f.nanoseconds, direction: f.direction == .rx ? .rx : .tx,
+                           length: f.length, data: f.data)
     }
 }

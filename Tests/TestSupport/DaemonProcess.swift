@@ -12,6 +12,10 @@ public final class DaemonProcess: @unchecked Sendable {
     public var stateDirectory: String { directory.path + "/state" }
     public var configPath: String { directory.path + "/valed.yaml" }
     public var logPath: String { directory.path + "/valed.log" }
+    /// vale-switchd's socket and state file: valed starts it (spawn mode)
+    /// when the datapath is userspace; `cleanUp` stops it.
+    public var forwarderSocketPath: String { directory.path + "/switchd.sock" }
+    public var forwarderStatePath: String { directory.path + "/switchd.state" }
     public var extraEnvironment: [String: String]
     public var extraArguments: [String]
     /// Network namespace to run the daemon in (`ip netns exec`), or nil.
@@ -34,7 +38,8 @@ public final class DaemonProcess: @unchecked Sendable {
     public func start(timeout: TimeInterval = 20) throws {
         let p = Process()
         let arguments = ["--socket", socketPath, "--state-dir", stateDirectory, "--config", configPath,
-                         "--control-group", "root", "--log-level", "debug"] + extraArguments
+                         "--control-group", "root", "--log-level", "debug",
+                         "--forwarder-socket", forwarderSocketPath, "--forwarder-state", forwarderStatePath] + extraArguments
         if let namespace {
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             p.arguments = ["ip", "netns", "exec", namespace, executable.path] + arguments
@@ -103,11 +108,24 @@ public final class DaemonProcess: @unchecked Sendable {
 
     deinit {
         stop(signal: SIGKILL)
+        killForwarders()
     }
 
-    /// Stops the daemon and removes its directory.
+    /// Stops the daemon and its vale-switchd, and removes its directory.
     public func cleanUp() {
         stop(signal: SIGKILL)
+        killForwarders()
         directory.remove()
+    }
+
+    /// The vale-switchd processes (not zombies) serving this daemon's
+    /// forwarder socket: started by valed, they outlive it on purpose.
+    public func forwarderPIDs() -> [Int32] {
+        ForwarderProcesses.pids(socket: forwarderSocketPath)
+    }
+
+    /// SIGKILLs this daemon's vale-switchd and waits until it is gone.
+    public func killForwarders() {
+        ForwarderProcesses.kill(socket: forwarderSocketPath)
     }
 }

@@ -12,10 +12,13 @@ public struct EngineControlHandler: ControlHandler {
     let nics: NICInspecting?
     let monitors: MonitorProviding?
     let pipes: PipeProviding?
+    /// The datapath's forwarding process (vale-switchd), when it has one.
+    let forwarder: ForwardingProcessProviding?
 
     public init(engine: Engine, modules: ModuleProviding? = nil, nics: NICInspecting? = nil,
-                monitors: MonitorProviding? = nil, pipes: PipeProviding? = nil) {
+                monitors: MonitorProviding? = nil, pipes: PipeProviding? = nil, forwarder: ForwardingProcessProviding? = nil) {
         self.engine = engine; self.modules = modules; self.nics = nics; self.monitors = monitors; self.pipes = pipes
+        self.forwarder = forwarder
     }
 
     // MARK: read-only
@@ -27,7 +30,8 @@ public struct EngineControlHandler: ControlHandler {
                            datapath: ValeProtocol.Datapath(kind: DatapathKind(rawValue: s.datapath.kind.rawValue) ?? .userspace,
                                                            reason: s.datapathDown ?? s.datapath.reason, netmapAPIVersion: s.datapath.netmapAPIVersion),
                            module: module, switches: s.switches, ports: s.ports,
-                           lastReconcile: s.lastReconcile.map(Self.result))
+                           lastReconcile: s.lastReconcile.map(Self.result),
+                           forwarder: forwarder.map { ValeProtocol.Forwarder($0.status()) })
     }
 
     public func list(_ parameters: ListParameters, caller: Caller) async throws -> ListReply {
@@ -178,8 +182,16 @@ public struct EngineControlHandler: ControlHandler {
         Self.plan(try await mapped { try await engine.reload() }, what: "reload")
     }
 
+    /// The engine removes what valed owns; then the forwarding process, if
+    /// the datapath has one, is stopped (it deletes what is left of its
+    /// switches and the TAP devices it created).
     public func teardown(caller: Caller) async throws -> PlanReply {
-        Self.plan(await engine.teardown(), what: "teardown")
+        var reply = Self.plan(await engine.teardown(), what: "teardown")
+        if let forwarder {
+            let stopped = try await mapped { try forwarder.shutdown() }
+            reply.message += "; \(stopped)"
+        }
+        return reply
     }
 
     public func moduleLoad(caller: Caller) async throws -> ModuleChangeReply {

@@ -21,6 +21,13 @@ extension ValeProtocol.ModuleInfo {
     }
 }
 
+extension ValeProtocol.Forwarder {
+    init(_ f: ForwardingProcessStatus) {
+        self.init(mode: f.supervision == .spawn ? .spawn : .external, socket: f.socket, running: f.running, pid: f.pid.map(Int.init),
+                  uptimeSeconds: f.uptimeSeconds, restarts: f.restarts, version: f.version, instanceID: f.instanceID, problem: f.problem)
+    }
+}
+
 extension ValeProtocol.ModuleChangeReply {
     init(_ c: ModuleChange) { self.init(module: ModuleInfo(c.module), changed: c.changed, message: c.message) }
 }

@@ -9,6 +9,11 @@ struct StatusCommand: ParsableCommand {
             The datapath is "kernel" (netmap VALE through /dev/netmap, with the netmap API \
             version) or "userspace" (valed's own switch), with the reason it was chosen.
 
+            On the userspace datapath the switches run in vale-switchd, a process of \
+            their own that outlives restarts of valed: "forwarder" shows its pid, \
+            uptime, how often it was started again from its state file, its socket, \
+            and whether valed started it (spawn) or a service manager runs it (external).
+
             Examples:
               valectl status
               valectl status --json
@@ -36,6 +41,27 @@ struct StatusCommand: ParsableCommand {
         } else {
             pairs.append(("last reconcile", "none yet"))
         }
+        if let f = reply.forwarder {
+            pairs.append(("forwarder", Self.forwarder(f)))
+        }
         return Output.keyValues(pairs)
+    }
+
+    static func forwarder(_ f: Forwarder) -> String {
+        let who = f.mode == .spawn ? "started by valed" : "run by its service"
+        guard f.running, let pid = f.pid else {
+            return "vale-switchd not running (\(who), socket \(f.socket)): \(f.problem ?? "no answer")"
+        }
+        let uptime = f.uptimeSeconds.map { Self.duration($0) } ?? "?"
+        return "vale-switchd pid \(pid), up \(uptime), \(f.restarts) restart\(f.restarts == 1 ? "" : "s") (\(who), socket \(f.socket))"
+    }
+
+    /// 42 s, 3 min 5 s, 2 h 10 min, 3 d 4 h.
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds)
+        if s < 60 { return "\(s) s" }
+        if s < 3600 { return "\(s / 60) min \(s % 60) s" }
+        if s < 86400 { return "\(s / 3600) h \(s % 3600 / 60) min" }
+        return "\(s / 86400) d \(s % 86400 / 3600) h"
     }
 }

@@ -225,14 +225,36 @@ extension ValedInterface {
       holders: []PipeHolder
     )
 
-    # Daemon version, datapath, module, counts and the last reconcile.
+    # The process that forwards for the userspace datapath (vale-switchd):
+    # its switches outlive restarts of valed, as netmap's do in the kernel.
+    type Forwarder (
+      # spawn: valed started it and starts it again when it dies;
+      # external: a service manager runs it
+      mode: (spawn, external),
+      socket: string,
+      running: bool,
+      pid: ?int,
+      uptimeSeconds: ?float,
+      # how often it was started again from its state file (a crash, a
+      # restart, an upgrade); the last value known when it does not answer
+      restarts: int,
+      version: ?string,
+      # stays the same across its restarts while its state file lives
+      instanceID: ?string,
+      # why it does not answer, a sentence (when running is false)
+      problem: ?string
+    )
+
+    # Daemon version, datapath, module, counts and the last reconcile; the
+    # forwarding process when the datapath has one (userspace).
     method Status() -> (
       version: string,
       datapath: Datapath,
       module: ModuleInfo,
       switches: int,
       ports: int,
-      lastReconcile: ?ReconcileResult
+      lastReconcile: ?ReconcileResult,
+      forwarder: ?Forwarder
     )
 
     # Switches and their ports; only one switch when "switch" is given.

@@ -49,13 +49,46 @@ public struct StatusReply: Sendable, Hashable, Codable {
     /// Number of ports over all switches.
     public var ports: Int
     public var lastReconcile: ReconcileResult?
+    /// The forwarding process (userspace datapath); nil on the kernel datapath.
+    public var forwarder: Forwarder?
 
-    public init(version: String, datapath: Datapath, module: ModuleInfo, switches: Int, ports: Int, lastReconcile: ReconcileResult? = nil) {
+    public init(version: String, datapath: Datapath, module: ModuleInfo, switches: Int, ports: Int, lastReconcile: ReconcileResult? = nil,
+                forwarder: Forwarder? = nil) {
         self.version = version
         self.datapath = datapath
         self.module = module
         self.switches = switches
         self.ports = ports
         self.lastReconcile = lastReconcile
+        self.forwarder = forwarder
+    }
+}
+
+/// Who runs the forwarding process.
+public enum ForwarderSupervision: String, Sendable, Hashable, Codable, CaseIterable {
+    /// valed started it and starts it again when it dies.
+    case spawn
+    /// A service manager runs it.
+    case external
+}
+
+/// The forwarding process of the userspace datapath, vale-switchd (`Forwarder`).
+public struct Forwarder: Sendable, Hashable, Codable {
+    public var mode: ForwarderSupervision
+    public var socket: String
+    public var running: Bool
+    public var pid: Int?
+    public var uptimeSeconds: Double?
+    /// Starts from its state file (a crash, a restart, an upgrade).
+    public var restarts: Int
+    public var version: String?
+    public var instanceID: String?
+    /// Why it does not answer (when `running` is false).
+    public var problem: String?
+
+    public init(mode: ForwarderSupervision, socket: String, running: Bool, pid: Int? = nil, uptimeSeconds: Double? = nil, restarts: Int = 0,
+                version: String? = nil, instanceID: String? = nil, problem: String? = nil) {
+        self.mode = mode; self.socket = socket; self.running = running; self.pid = pid; self.uptimeSeconds = uptimeSeconds
+        self.restarts = restarts; self.version = version; self.instanceID = instanceID; self.problem = problem
     }
 }
