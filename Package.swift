@@ -70,7 +70,7 @@ let package = Package(
         // MARK: The daemon (docs/design.md, "Targets": the arrows)
         // Desired and stored state, the configuration file, the store.
         .target(name: "ValeState", dependencies: [
-            "NetmapKit", "NetAddress", .product(name: "Yams", package: "Yams"),
+            "NetmapKit", "NetAddress", "SystemCallSeam", .product(name: "Yams", package: "Yams"),
         ]),
         // The provider interface: Datapath, Capabilities, DatapathError, and the
         // optional services a provider offers (monitors, pipes, module lifecycle).
@@ -97,7 +97,7 @@ let package = Package(
         // The Varlink control server, the metrics endpoint, the pipe descriptor
         // socket, and the one mapping of engine and provider types to the wire.
         .target(name: "ValeControl", dependencies: [
-            "ValeState", "ValeDatapath", "ValeEngine", "ValeProtocol", "CLinuxSupport",
+            "ValeState", "ValeDatapath", "ValeEngine", "ValeProtocol", "CLinuxSupport", "SystemCallSeam",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

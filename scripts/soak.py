@@ -58,6 +58,10 @@ class Harness:
         os.chmod(self.work, 0o755)   # `nobody` must reach the socket
         self.sock = os.path.join(self.work, "valed.sock")
         self.state_dir = os.path.join(self.work, "state")
+        # vale-switchd, which valed starts (userspace datapath) and which
+        # outlives valed's restarts on purpose; stopped at the end of the run.
+        self.switchd_sock = os.path.join(self.work, "switchd.sock")
+        self.switchd_state = os.path.join(self.work, "switchd.state")
         self.config = os.path.join(self.work, "valed.yaml")
         self.log_path = os.path.join(self.work, "valed.log")
         self.model_state = os.path.join(self.work, "kernel.json")
@@ -181,7 +185,8 @@ class Harness:
         for k in ["NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC"]:
             env.pop(k, None)
         args = ["--socket", self.sock, "--state-dir", self.state_dir, "--config", self.config,
-                "--control-group", "root", "--log-level", "debug"]
+                "--control-group", "root", "--log-level", "debug",
+                "--forwarder-socket", self.switchd_sock, "--forwarder-state", self.switchd_state]
         if self.model:
             env["VALED_MODEL_STATE"] = self.model_state
             cmd = [self.a.valed_model] + args
@@ -212,6 +217,38 @@ class Harness:
             raise RuntimeError("valed did not open its socket within 30 s")
         # On start valed re-reads its configuration file: reload semantics.
         self.apply_reload_model(self.parse_config(self.good_config_text))
+
+    def switchd_pids(self):
+        """Live vale-switchd processes serving this run's forwarder socket."""
+        pids = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open("/proc/%s/cmdline" % entry, "rb") as f:
+                    words = f.read().split(b"\0")
+                with open("/proc/%s/stat" % entry) as f:
+                    zombie = f.read().rsplit(")", 1)[1].split()[0] == "Z"
+            except (OSError, IndexError):
+                continue
+            if words and words[0].endswith(b"vale-switchd") and self.switchd_sock.encode() in words and not zombie:
+                pids.append(int(entry))
+        return pids
+
+    def kill_switchd(self):
+        """SIGKILLs this run's vale-switchd; True when none is left."""
+        deadline = now() + 5
+        while now() < deadline:
+            pids = self.switchd_pids()
+            if not pids:
+                return True
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            time.sleep(0.02)
+        return not self.switchd_pids()
 
     def valed_pid(self):
         """The pid of valed itself (under `ip netns exec`, which execs)."""
@@ -1283,6 +1320,9 @@ def main():
                 h.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 h.proc.kill()
+        # valed leaves vale-switchd forwarding on purpose; the run ends it.
+        if not h.kill_switchd():
+            print("soak: vale-switchd of this run would not die: %s" % h.switchd_pids(), flush=True)
         if h.crashes or h.failures:
             try:
                 shutil.copy(h.log_path, os.path.join(h.keep, "valed-seed%d.log" % h.seed))

@@ -64,7 +64,8 @@ cleanup() {
       ip netns del "$ns" 2>/dev/null || true
     done
   fi
-  for pid in $(pgrep -f -- "--socket $work/valed.sock" 2>/dev/null || true); do kill -KILL "$pid" 2>/dev/null || true; done
+  # valed, and the vale-switchd it started (which outlives valed on purpose).
+  for pid in $(pgrep -f -- "--socket $work/(valed|switchd).sock" 2>/dev/null || true); do kill -KILL "$pid" 2>/dev/null || true; done
   [[ -f $work/valed.log && $rc != 0 ]] && cp "$work/valed.log" "$keep/valed-seed$seed-last.log" 2>/dev/null
   rm -rf "$work"
   exit "$rc"

@@ -5,6 +5,12 @@
 # (datapath_type=netdev) when ovs-vswitchd is installed (Debian's
 # openvswitch-switch; not installed by scripts/install-deps.sh).
 #
+# Row (a) twice: ValeSwitchBench runs the switch in the process that set it
+# up; "vale-switchd" is the real forwarding process valed drives since the
+# process split (issue 13), started over a state file that holds the switch
+# and its two ports (it restores them at start, as after a crash), so the
+# ratio before/after the split is measured in the same run.
+#
 # Generator: trafgen (Debian netsniff-ng) for 64- and 1500-byte frames
 # (counted at the receiving veth), iperf3 for TCP, ping for the round trip
 # (ping -c 200 -i 0.01: the average RTT in ms, lower is better).
@@ -35,7 +41,9 @@ command -v trafgen >/dev/null || { echo "run.sh: trafgen missing: apt-get instal
 command -v iperf3 >/dev/null || { echo "run.sh: iperf3 missing" >&2; exit 1; }
 
 swift build -c release --product ValeSwitchBench >/dev/null
+swift build -c release --product vale-switchd >/dev/null
 BENCH=$(swift build -c release --show-bin-path)/ValeSwitchBench
+SWITCHD=$(swift build -c release --show-bin-path)/vale-switchd
 
 tag=vsb$$
 SW=${tag}s H1=${tag}a H2=${tag}b
@@ -51,6 +59,7 @@ cleanup() {
   fi
   for ns in "$SW" "$H1" "$H2"; do ip netns delete "$ns" 2>/dev/null; done
   rm -f /tmp/$tag-*.cfg
+  rm -rf /tmp/$tag-switchd
 }
 trap cleanup EXIT
 
@@ -136,6 +145,22 @@ valed_bin_up() { # binary flags...
   sleep 1
 }
 valed_down() { kill "$SWITCH_PID"; wait "$SWITCH_PID" 2>/dev/null || true; SWITCH_PID=""; }
+# vale-switchd restores vs0 with p1 and p2 from its state file (the format of
+# docs/forwarder.md), with ValeSwitchBench's tunables; SIGTERM keeps the file.
+switchd_up() { # sendmmsg|txring
+  local dir=/tmp/$tag-switchd ring=false
+  [[ $1 == txring ]] && ring=true
+  rm -rf "$dir"; mkdir -p "$dir"
+  cat > "$dir/switchd.state" <<JSON
+{"version": 1, "instanceID": "bench", "restarts": 0,
+ "switches": [{"name": "vs0", "config": {"tableSize": 1024, "agingSeconds": 300, "ringMiB": 16, "transmitRing": $ring}}],
+ "attachments": [{"switch": "vs0", "interface": "p1", "hostStack": false}, {"switch": "vs0", "interface": "p2", "hostStack": false}],
+ "taps": []}
+JSON
+  ip netns exec "$SW" $PIN "$SWITCHD" --socket "$dir/switchd.sock" --state "$dir/switchd.state" --log-level warning >/dev/null 2>&1 &
+  SWITCH_PID=$!
+  sleep 1
+}
 bridge_up() {
   ip -n "$SW" link add br0 type bridge
   ip -n "$SW" link set p1 master br0
@@ -183,9 +208,9 @@ afxdp_down() {
   ip -n "$SW" link set p2 xdp off 2>/dev/null || true
 }
 
-NAMES=("valed userspace, sendmmsg" "valed userspace, PACKET_TX_RING" "Linux bridge")
-UPS=("valed_up --sendmmsg" "valed_up --tx-ring" "bridge_up")
-DOWNS=(valed_down valed_down bridge_down)
+NAMES=("valed userspace, sendmmsg" "valed userspace, PACKET_TX_RING" "Linux bridge" "vale-switchd (the forwarding process), sendmmsg")
+UPS=("valed_up --sendmmsg" "valed_up --tx-ring" "bridge_up" "switchd_up sendmmsg")
+DOWNS=(valed_down valed_down bridge_down valed_down)
 if command -v ovs-vswitchd >/dev/null && command -v ovsdb-server >/dev/null; then
   ovs_start
   NAMES+=("Open vSwitch (datapath_type=netdev)"); UPS+=(ovs_up); DOWNS+=(ovs_down)

@@ -89,6 +89,10 @@ public struct Daemon: Sendable {
                             nic: links.map { $0 as NICPreparing } ?? NoNICPreparation(),
                             tunnels: links.map { $0 as TunnelManaging } ?? NoTunnels(), logger: logger)
         await engine.setModuleSummary { modules.summary }
+        if let seconds = options.testApplyDelaySeconds {
+            logger.warning("test-only option --test-delay-apply: every apply and reload waits \(seconds) s holding the engine's lock")
+            await engine.setTestApplyDelay(.milliseconds(Int64(seconds * 1000)))
+        }
         // Subscribed before the engine starts: link events of the start-up
         // wait in the router's stream.
         let router = try links.map { try LinkEventRouter(engine: engine, links: $0, logger: logger) }

@@ -73,6 +73,12 @@ public struct DaemonOptions: ParsableArguments, Sendable {
     @Flag(name: .customLong("test-wedge-on-sigusr1"), help: .private)
     public var wedgeOnSIGUSR1 = false
 
+    /// Test-only: every apply and reload waits this many seconds holding the
+    /// engine's lock (as a driver swap does), so tests can prove that the
+    /// watchdog outlives a long operation. Never use in production.
+    @Option(name: .customLong("test-delay-apply"), help: .private)
+    public var testApplyDelaySeconds: Double?
+
     public init() {}
 }
 

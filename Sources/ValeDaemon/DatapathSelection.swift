@@ -32,7 +32,7 @@ public struct DatapathSelection: Sendable {
                                     modules: modules, attachGuard: attachGuard, pipeDescriptors: pipeDescriptors)
         switch choice {
         case .userspace:
-            return try UserspaceDatapath.provider(configuration: config.userspace, forwarder: forwarder, reason: "configured (datapath: userspace)")
+            return UserspaceDatapath.provider(configuration: config.userspace, forwarder: forwarder, reason: "configured (datapath: userspace)")
         case .kernel:
             guard netmapDevicePresent() else {
                 throw DatapathError(.notSupported(feature: ""), "datapath kernel was requested but \(Netmap.devicePath) is absent: netmap is not loaded (see `valectl module status`)")
@@ -42,7 +42,7 @@ public struct DatapathSelection: Sendable {
             if netmapDevicePresent() {
                 return try kernel.make(reason: "\(Netmap.devicePath) is present")
             }
-            return try UserspaceDatapath.provider(configuration: config.userspace, forwarder: forwarder,
+            return UserspaceDatapath.provider(configuration: config.userspace, forwarder: forwarder,
                                                   reason: "\(Netmap.devicePath) is absent (netmap is not loaded), so valed runs its userspace switch")
         }
     }

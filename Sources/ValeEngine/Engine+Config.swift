@@ -15,7 +15,7 @@ extension Engine {
     /// with any error is rejected as a whole; running and stored state stay
     /// exactly as they were.
     public func reload() async throws -> ReconcileReport {
-        try await lock.run { try await self.reloadLocked() }
+        try await lock.run("reload") { try await self.reloadLocked() }
     }
 
     private func reloadLocked() async throws -> ReconcileReport {
@@ -31,6 +31,7 @@ extension Engine {
         state.desired = state.desired.replacing(owner: .config, with: newConfig.desired)
         if state != previous { try saveOrRevert() }
         hub.publish(EngineEvent(kind: .configReloaded, subject: configPath, detail: "configuration reloaded"))
+        await waitTestApplyDelay("reload")
         return await reconcileLocked(stopOnFailure: false)
     }
 
@@ -38,7 +39,7 @@ extension Engine {
     /// to the file. Stops at the first failed step; the store then describes
     /// exactly what the datapath has, so nothing is half-recorded.
     public func apply(configText: String, fileName: String, dryRun: Bool) async throws -> ApplyResult {
-        try await lock.run { try await self.applyLocked(configText, fileName, dryRun) }
+        try await lock.run(dryRun ? "apply --dry-run" : "apply") { try await self.applyLocked(configText, fileName, dryRun) }
     }
 
     private func applyLocked(_ text: String, _ fileName: String, _ dryRun: Bool) async throws -> ApplyResult {
@@ -61,6 +62,7 @@ extension Engine {
         state.desired = target
         config.nicDefaults = newConfig.nicDefaults
         try saveOrRevert()
+        await waitTestApplyDelay("apply")
         let report = await reconcileLocked(stopOnFailure: true)
         if !report.succeeded { settleDesiredAfterFailedApply(previous: previous, target: target) }
         return ApplyResult(plan: plan, report: report, dryRun: false)
@@ -83,7 +85,7 @@ extension Engine {
     /// `valectl teardown`: removes everything valed owns (detach, delete,
     /// polling off) and restores every NIC it changed. Foreign ports stay.
     public func teardown() async -> ReconcileReport {
-        await lock.run { await self.teardownLocked() }
+        await locked("teardown", orElse: { .refused($0) }) { await self.teardownLocked() }
     }
 
     private func teardownLocked() async -> ReconcileReport {

@@ -8,7 +8,7 @@ extension Engine {
     /// that blocks the unregistration (NETMAP-API.md 7.8): detach promptly.
     /// The port stays desired and shows `missing` until the NIC returns.
     public func interfaceRemoved(_ name: String) async {
-        await lock.run { await self.interfaceRemovedLocked(name) }
+        await locked("removal of \(name)", orElse: { _ in }) { await self.interfaceRemovedLocked(name) }
     }
 
     private func interfaceRemovedLocked(_ name: String) async {
@@ -29,7 +29,7 @@ extension Engine {
         guard let a = state.desired.attachment(ofInterface: name) else { return }
         hub.publish(EngineEvent(kind: .nicRemoved, subject: a.key, detail: "\(name) disappeared; the port is missing until it returns"))
         logger.warning("\(name) was removed", metadata: .port(a.key))
-        carrier[name] = nil
+        nics[name] = .missing
         if state.owned.attachments.contains(a.key) {
             if state.owned.polling.contains(a.key) {
                 try? datapath.disablePolling(switchName: a.switchName, interface: name)
@@ -76,8 +76,12 @@ extension Engine {
     /// Carrier of an attached NIC changed.
     public func carrierChanged(_ name: String, up: Bool) {
         guard let a = state.desired.attachment(ofInterface: name) else { return }
-        guard carrier[name] != up else { return }
-        carrier[name] = up
+        guard nics[name]?.carrier != up else { return }
+        if let changed = nics[name]?.with(carrier: up) {
+            nics[name] = changed
+        } else if nics[name] == nil, state.owned.attachments.contains(a.key) {
+            nics[name] = .attached(carrier: up)
+        }
         hub.publish(EngineEvent(kind: .carrier, subject: a.key, detail: up ? "carrier up" : "carrier down"))
     }
 }

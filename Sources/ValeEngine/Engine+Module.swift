@@ -9,7 +9,7 @@ extension Engine {
     /// netmap vanished every kernel port is marked gone with the reason; when
     /// it is back valed reopens it and reconciles everything.
     public func checkDatapath() async {
-        await lock.run { await self.checkDatapathLocked() }
+        await locked("datapath check", orElse: { _ in }) { await self.checkDatapathLocked() }
     }
 
     private func checkDatapathLocked() async {
@@ -50,7 +50,9 @@ extension Engine {
     /// what was done.
     public func reloadModule(unload: @escaping @Sendable () async throws -> Void,
                              load: @escaping @Sendable () async throws -> Void) async -> (steps: [ModuleReloadStep], report: ReconcileReport?) {
-        await lock.run { await self.reloadModuleLocked(unload: unload, load: load) }
+        await locked("module reload", orElse: { ([ModuleReloadStep(description: "module reload", error: "\($0)")], nil) }) {
+            await self.reloadModuleLocked(unload: unload, load: load)
+        }
     }
 
     private func reloadModuleLocked(unload: @escaping @Sendable () async throws -> Void,

@@ -13,7 +13,7 @@ public struct OperationResult: Sendable, Equatable {
 extension Engine {
     /// `valectl attach SWITCH:IF [--host-stack]`.
     public func attach(switchName: String, interface: String, hostStack: Bool, force: Bool = false) async throws -> OperationResult {
-        try await lock.run { try await self.attachLocked(switchName, interface, hostStack, force) }
+        try await lock.run("attach of \(switchName):\(interface)") { try await self.attachLocked(switchName, interface, hostStack, force) }
     }
 
     private func attachLocked(_ switchName: String, _ interface: String, _ hostStack: Bool, _ force: Bool) async throws -> OperationResult {
@@ -62,7 +62,7 @@ extension Engine {
         try saveOrRevert()
         let report = await reconcileLocked(stopOnFailure: false)
         let attached = try outcome(of: report, for: key, success: "attached \(key)\(hostStack ? " with its host stack" : "")", rollbackTo: previous)
-        if carrier[interface] == false {
+        if nics[interface]?.carrier == false {
             return OperationResult(message: "\(key) attached\(hostStack ? " with its host stack" : ""); no carrier yet (an event follows when it comes)",
                                    changed: attached.changed)
         }
@@ -89,7 +89,7 @@ extension Engine {
 
     /// `valectl detach SWITCH:IF`.
     public func detach(switchName: String, interface: String) async throws -> OperationResult {
-        try await lock.run { try await self.detachLocked(switchName, interface) }
+        try await lock.run("detach of \(switchName):\(interface)") { try await self.detachLocked(switchName, interface) }
     }
 
     private func detachLocked(_ switchName: String, _ interface: String) async throws -> OperationResult {
@@ -111,7 +111,7 @@ extension Engine {
 
     /// `valectl port create NAME [--switch S] [geometry]`.
     public func createPort(name: String, switchName: String?, geometry: PortGeometry, user: String? = nil, group: String? = nil) async throws -> OperationResult {
-        try await lock.run { try await self.createPortLocked(name, switchName, geometry, user, group) }
+        try await lock.run("creation of port \(name)") { try await self.createPortLocked(name, switchName, geometry, user, group) }
     }
 
     private func createPortLocked(_ name: String, _ switchName: String?, _ geometry: PortGeometry, _ user: String?, _ group: String?) async throws -> OperationResult {
@@ -176,7 +176,7 @@ extension Engine {
 
     /// `valectl port delete NAME`: detaches it first if valed attached it.
     public func deletePort(name: String) async throws -> OperationResult {
-        try await lock.run { try await self.deletePortLocked(name) }
+        try await lock.run("deletion of port \(name)") { try await self.deletePortLocked(name) }
     }
 
     private func deletePortLocked(_ name: String) async throws -> OperationResult {
@@ -198,7 +198,7 @@ extension Engine {
 
     /// `valectl polling enable|disable SWITCH:IF`.
     public func setPolling(switchName: String, interface: String, polling: PollingSpec?) async throws -> OperationResult {
-        try await lock.run { try await self.setPollingLocked(switchName, interface, polling) }
+        try await lock.run("polling change of \(switchName):\(interface)") { try await self.setPollingLocked(switchName, interface, polling) }
     }
 
     private func setPollingLocked(_ switchName: String, _ interface: String, _ polling: PollingSpec?) async throws -> OperationResult {
@@ -254,7 +254,7 @@ extension Engine {
 
     /// `valectl vnet-hdr set SWITCH:PORT LEN`.
     public func setVnetHeader(switchName: String, port: String, length: UInt32) async throws -> OperationResult {
-        try await lock.run { try await self.setVnetHeaderLocked(switchName, port, length) }
+        try await lock.run("vnet header change of \(switchName):\(port)") { try await self.setVnetHeaderLocked(switchName, port, length) }
     }
 
     private func setVnetHeaderLocked(_ switchName: String, _ port: String, _ length: UInt32) async throws -> OperationResult {

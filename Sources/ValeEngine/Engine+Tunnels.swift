@@ -8,10 +8,10 @@ public struct TunnelStatus: Sendable, Equatable {
     public var switchName: String?
     /// The device's MTU, when it exists.
     public var mtu: Int?
-    /// "ok", "missing", or the last error.
-    public var state: String
+    /// ok, missing, notOwned (a device valed did not create), or failed.
+    public var state: PortState
 
-    public init(spec: TunnelSpec, switchName: String?, mtu: Int?, state: String) {
+    public init(spec: TunnelSpec, switchName: String?, mtu: Int?, state: PortState) {
         self.spec = spec; self.switchName = switchName; self.mtu = mtu; self.state = state
     }
 }
@@ -20,7 +20,7 @@ extension Engine {
     /// `valectl tunnel create NAME --vni N --remote IP… [--switch S]`.
     /// Warnings (the MTU rule) come back in the result's message and in `warnings`.
     public func createTunnel(_ spec: TunnelSpec, switchName: String?) async throws -> (result: OperationResult, warnings: [String]) {
-        try await lock.run { try await self.createTunnelLocked(spec, switchName) }
+        try await lock.run("creation of tunnel \(spec.name)") { try await self.createTunnelLocked(spec, switchName) }
     }
 
     private func createTunnelLocked(_ wanted: TunnelSpec, _ switchName: String?) async throws -> (result: OperationResult, warnings: [String]) {
@@ -93,7 +93,7 @@ extension Engine {
 
     /// `valectl tunnel delete NAME`: detaches it, then deletes the device.
     public func deleteTunnel(name: String) async throws -> OperationResult {
-        try await lock.run { try await self.deleteTunnelLocked(name) }
+        try await lock.run("deletion of tunnel \(name)") { try await self.deleteTunnelLocked(name) }
     }
 
     private func deleteTunnelLocked(_ name: String) async throws -> OperationResult {
@@ -120,10 +120,18 @@ extension Engine {
         return state.desired.tunnels.values.sorted { $0.name < $1.name }.map { spec in
             let device = observedTunnels[spec.name]
             let owned = state.owned.tunnels.contains(spec.name)
-            let stateText = errors[spec.name] ?? (device == nil ? "missing" : (owned ? "ok" : "not created by valed"))
+            let health: PortState = if let error = errors[spec.name] { .failed(reason: error) }
+                else if let device { owned ? .ok : .notOwned(reason: Self.notOwnedSentence(spec, device)) }
+                else { .missing }
             return TunnelStatus(spec: spec, switchName: state.desired.attachment(ofInterface: spec.name)?.switchName,
-                                mtu: owned ? device?.mtu : nil, state: stateText)
+                                mtu: owned ? device?.mtu : nil, state: health)
         }
+    }
+
+    /// What `tunnel list` says of a device under a wanted tunnel's name that
+    /// valed did not create (tunnels are never adopted, docs/overlays.md).
+    static func notOwnedSentence(_ spec: TunnelSpec, _ device: ObservedTunnel) -> String {
+        "an interface named \(spec.name) exists and valed did not create it (\(spec.matches(device) ? "it has the wanted settings" : device.summary)); valed does not touch it"
     }
 
     /// The MTU rule's warning: frames the switch's other ports may send that

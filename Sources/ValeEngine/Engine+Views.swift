@@ -11,8 +11,7 @@ public struct PortStatus: Sendable, Equatable {
     public var name: String
     public var kind: Kind
     public var owner: OwnerKind
-    /// "ok", "missing", or the last error.
-    public var state: String
+    public var state: PortState
     public var bridgeIndex: Int?
     public var portIndex: Int?
     public var hostPortIndex: Int?
@@ -47,7 +46,7 @@ extension Engine {
     /// Every port valed knows: desired ones (ok, missing or failed) and the
     /// ones it only observes (ephemeral ports of VMs and applications: foreign).
     public func list(switchName: String? = nil) async -> [PortStatus] {
-        await lock.run { await self.refreshObserved() }
+        await locked("list", orElse: { _ in }) { await self.refreshObserved() }
         let rows = portRows()
         guard let switchName else { return rows }
         return rows.filter { $0.switchName == switchName }
@@ -65,14 +64,14 @@ extension Engine {
             let isPersistent = state.desired.persistentPorts[a.interface] != nil
             var row = PortStatus(switchName: a.switchName, name: a.interface,
                                  kind: isPersistent ? .persistent : (state.desired.tunnels[a.interface] != nil ? .tunnel : (a.hostStack ? .nicHost : .nic)),
-                                 owner: a.owner == .config ? .config : .runtime, state: "ok",
+                                 owner: a.owner == .config ? .config : .runtime, state: .ok,
                                  bridgeIndex: main?.bridgeIndex, portIndex: main?.portIndex, hostPortIndex: host?.portIndex,
-                                 carrier: carrier[a.interface], counters: main?.counters, polling: a.polling,
+                                 carrier: nics[a.interface]?.carrier, counters: main?.counters, polling: a.polling,
                                  vnetHeaderLength: a.vnetHeaderLength)
-            if let down = datapathDown { row.state = "gone: \(down)" }
-            else if let error = errors[a.key] { row.state = error }
-            else if main == nil { row.state = existingInterfaces.contains(a.interface) || isPersistent ? "not attached" : "missing" }
-            else if renamedByKernel.contains(a.key) { row.state = Self.renameTrapSentence(switchName: a.switchName, port: a.interface) }
+            if let down = datapathDown { row.state = .datapathGone(reason: down) }
+            else if let error = errors[a.key] { row.state = .failed(reason: error) }
+            else if main == nil { row.state = existingInterfaces.contains(a.interface) || isPersistent ? .notAttached : .missing }
+            else if renamedByKernel.contains(a.key) { row.state = .renamedByKernel(explanation: Self.renameTrapSentence(switchName: a.switchName, port: a.interface)) }
             rows.append(row)
         }
         for port in observed where !port.isHostPort && !seen.contains(port.key) {
@@ -82,14 +81,15 @@ extension Engine {
                                    kind: renamedByKernel.contains(port.key) ? .persistent
                                        : existingInterfaces.contains(port.port) ? (host != nil ? .nicHost : .nic) : .ephemeral,
                                    owner: owned ? .runtime : .foreign,
-                                   state: renamedByKernel.contains(port.key) ? Self.renameTrapSentence(switchName: port.switchName, port: port.port)
-                                       : owned ? "being removed" : "ok",
+                                   state: renamedByKernel.contains(port.key)
+                                       ? .renamedByKernel(explanation: Self.renameTrapSentence(switchName: port.switchName, port: port.port))
+                                       : owned ? .beingRemoved : .ok,
                                    bridgeIndex: port.bridgeIndex, portIndex: port.portIndex, hostPortIndex: host?.portIndex,
                                    carrier: nil, counters: port.counters, polling: nil, vnetHeaderLength: nil))
         }
         for p in state.desired.persistentPorts.values.sorted(by: { $0.name < $1.name }) where state.desired.attachment(ofInterface: p.name) == nil {
             rows.append(PortStatus(switchName: nil, name: p.name, kind: .persistent, owner: p.owner == .config ? .config : .runtime,
-                                   state: errors[p.name] ?? (existingInterfaces.contains(p.name) ? "ok" : "missing"),
+                                   state: errors[p.name].map { .failed(reason: $0) } ?? (existingInterfaces.contains(p.name) ? .ok : .missing),
                                    bridgeIndex: nil, portIndex: nil, hostPortIndex: nil, carrier: nil, counters: nil, polling: nil, vnetHeaderLength: nil))
         }
         return rows

@@ -31,8 +31,10 @@ public actor Engine {
     var tunnelWarnings: [String: [String]] = [:]
     /// The last error of each object ("vale0:eth0", "vm1"), cleared on success.
     var errors: [String: String] = [:]
-    /// Carrier of attached NICs, as the link monitor last reported it.
-    var carrier: [String: Bool] = [:]
+    /// Each interface valed attaches or attached: preparing, settling,
+    /// attached (with its carrier as last read or reported), missing,
+    /// restoring. Its saved settings are in `state.savedNICs` (the store).
+    var nics: [String: NICState] = [:]
     /// Attachments the kernel lists under their bare netdev name (the rename
     /// trap, NETMAP-API.md 7.11): present, but beyond detach and delete.
     var renamedByKernel: Set<String> = []
@@ -59,6 +61,10 @@ public actor Engine {
     /// NETMAP-API.md 7.5), given the interfaces currently on switches. The
     /// datapath's own hook unless replaced.
     var attachGuard: @Sendable (AttachmentSpec, Set<String>) -> String?
+    /// Liveness probes answered (`heartbeat`).
+    var heartbeats: UInt64 = 0
+    /// Test-only delay of every apply and reload (`setTestApplyDelay`).
+    var testApplyDelay: Duration?
 
     public init(datapath: any Datapath, store: Store, configPath: String, nic: NICPreparing = NoNICPreparation(),
                 tunnels: TunnelManaging = NoTunnels(), logger: Logger) {
@@ -77,7 +83,7 @@ public actor Engine {
     /// ports that are already attached are adopted without any call.
     @discardableResult
     public func start(config: ValedConfig) async throws -> ReconcileReport {
-        try await lock.run {
+        try await lock.run("start") {
             try await self.startLocked(config: config)
         }
     }
@@ -99,8 +105,9 @@ public actor Engine {
     /// again (issue 15 item 9), then followed through link events.
     func readCarrierOfAttachedNICs() {
         for a in state.desired.attachments.values where state.owned.attachments.contains(a.key)
-            && state.desired.persistentPorts[a.interface] == nil && carrier[a.interface] == nil {
-            carrier[a.interface] = nic.carrier(a.interface)
+            && state.desired.persistentPorts[a.interface] == nil && nics[a.interface]?.carrier == nil {
+            let carrier = nic.carrier(a.interface)
+            nics[a.interface] = nics[a.interface]?.with(carrier: carrier) ?? .attached(carrier: carrier)
         }
     }
 
@@ -114,7 +121,7 @@ public actor Engine {
     /// Brings the datapath to the desired state.
     @discardableResult
     public func reconcile() async -> ReconcileReport {
-        await lock.run { await self.reconcileLocked(stopOnFailure: false) }
+        await locked("reconcile", orElse: { .refused($0) }) { await self.reconcileLocked(stopOnFailure: false) }
     }
 
     /// One reconcile pass. Must be called with `lock` held.
@@ -243,10 +250,9 @@ public actor Engine {
         // Tunnels are never adopted: a device valed did not create under a
         // wanted tunnel's name is reported and left alone (docs/overlays.md).
         owned.tunnels = owned.tunnels.filter { observedTunnels[$0] != nil }
-        for (name, spec) in state.desired.tunnels where !owned.tunnels.contains(name) {
-            guard let device = observedTunnels[name] else { errors[name] = nil; continue }
-            errors[name] = "an interface named \(name) exists and valed did not create it (\(spec.matches(device) ? "it has the wanted settings" : device.summary)); valed does not touch it"
-        }
+        // `tunnel list` says so (PortState.notOwned); no error of an earlier
+        // attempt stays on it.
+        for name in state.desired.tunnels.keys where !owned.tunnels.contains(name) { errors[name] = nil }
         if owned != state.owned { state.owned = owned; persist() }
     }
 
@@ -310,6 +316,7 @@ public actor Engine {
             try tunnels.delete(name)
             state.owned.tunnels.remove(name)
             state.savedNICs[name] = nil
+            nics[name] = nil
             persist()
             logger.info("deleted tunnel \(name)", metadata: .port(name))
             hub.publish(EngineEvent(kind: .portDeleted, subject: name, detail: "tunnel deleted"))
@@ -334,8 +341,13 @@ public actor Engine {
                 hub.publish(EngineEvent(kind: .portError, subject: spec.key, detail: warning))
             }
         }
+        if isNIC { nics[spec.interface] = .preparing }
         if isNIC && state.savedNICs[spec.interface] == nil {
-            let saved = try nic.prepare(spec.interface, settings: settings)
+            let saved: SavedNICSettings
+            do { saved = try nic.prepare(spec.interface, settings: settings) } catch {
+                nics[spec.interface] = nil
+                throw error
+            }
             state.savedNICs[spec.interface] = saved
             persist()
         }
@@ -346,6 +358,7 @@ public actor Engine {
             throw error
         }
         state.owned.attachments.insert(spec.key)
+        if !isNIC, nics[spec.interface] == .missing { nics[spec.interface] = nil }
         persist()
         logger.info("attached \(spec.key)\(spec.hostStack ? " with its host stack" : "")", metadata: .port(spec.key))
         hub.publish(EngineEvent(kind: .portAttached, subject: spec.key, detail: spec.hostStack ? "attached with host stack" : "attached"))
@@ -353,7 +366,7 @@ public actor Engine {
             // The carrier wait (10 s by default) runs outside the engine, so
             // the reply comes at once and other requests go on (issue 15
             // item 7: it used to equal valectl's own 10 s timeout).
-            carrier[spec.interface] = nic.carrier(spec.interface)
+            nics[spec.interface] = .settling(carrier: nic.carrier(spec.interface))
             let interface = spec.interface, key = spec.key, nic = self.nic
             Task { [weak self] in
                 let up = await nic.settle(interface, settings: settings)
@@ -365,6 +378,7 @@ public actor Engine {
     /// The carrier wait after an attach ended.
     func carrierSettled(_ interface: String, key: String, up: Bool) {
         guard state.desired.attachment(ofInterface: interface)?.key == key, state.owned.attachments.contains(key) else { return }
+        if case .settling(let carrier) = nics[interface] { nics[interface] = .attached(carrier: carrier) }
         if up {
             carrierChanged(interface, up: true)
         } else {
@@ -390,10 +404,15 @@ public actor Engine {
 
     /// Restores what valed changed on a NIC, if anything was saved.
     func restoreNIC(_ interface: String) {
-        guard let saved = state.savedNICs[interface] else { return }
+        guard let saved = state.savedNICs[interface] else {
+            if nics[interface] == .preparing { nics[interface] = nil }
+            return
+        }
+        nics[interface] = .restoring
         do {
             try nic.restore(interface, saved: saved)
             state.savedNICs[interface] = nil
+            nics[interface] = nil
             persist()
         } catch {
             // Keep the saved values: a later detach or teardown retries.

@@ -19,6 +19,14 @@ public struct ReconcileReport: Sendable, Equatable {
 
     public var succeeded: Bool { failed.isEmpty }
 
+    /// A reconcile that did not run, with why (the datapath is gone, or the
+    /// engine was re-entered): one failed step that names the reason.
+    static func refused(_ reason: any Error) -> ReconcileReport {
+        var report = ReconcileReport()
+        report.failed = [(.attach(AttachmentSpec(switchName: "-", interface: "-", owner: .runtime)), "\(reason)")]
+        return report
+    }
+
     /// One line for `valectl status` and the systemd STATUS= field.
     public var summary: String {
         if applied.isEmpty && failed.isEmpty {

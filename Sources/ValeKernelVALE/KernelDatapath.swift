@@ -57,7 +57,8 @@ public final class KernelDatapath: Datapath {
     }
 
     public func swapToNativeDriver(of interface: String) async throws -> String? {
-        try driverSwapper?(interface)
+        guard let swapper = driverSwapper else { return nil }
+        return try await onOwnThread(ModuleService.threadName) { try swapper(interface) }
     }
 
     public func attachProblem(_ spec: AttachmentSpec, attachedInterfaces: Set<String>) -> String? {

@@ -49,6 +49,13 @@ public final class ModuleService: ModuleProviding {
     /// Loads netmap when absent (modprobe semantics), then writes the
     /// configured run-time parameters.
     public func load() async throws -> ModuleChange {
+        try await onOwnThread(Self.threadName) { try self.loadBlocking() }
+    }
+
+    /// The name of the thread module loads, unloads and driver swaps run on.
+    static let threadName = "valed-module"
+
+    private func loadBlocking() throws -> ModuleChange {
         let supervisor = try requireSupervisor()
         let status = supervisor.netmapStatus()
         if status.presence.isUsable {
@@ -68,6 +75,10 @@ public final class ModuleService: ModuleProviding {
     }
 
     public func unload(force: Bool, attachedPorts: [String]) async throws -> ModuleChange {
+        try await onOwnThread(Self.threadName) { try self.unloadBlocking(force: force, attachedPorts: attachedPorts) }
+    }
+
+    private func unloadBlocking(force: Bool, attachedPorts: [String]) throws -> ModuleChange {
         let supervisor = try requireSupervisor()
         if case .absent = supervisor.netmapStatus().presence {
             return ModuleChange(module: info(), changed: false, message: "\(config.name) is not loaded")

@@ -102,9 +102,9 @@ public final class PipeRegistry: PipeProviding, Sendable {
         var standIns: (Int32, Int32)?
         if descriptorSource == .socketPairStandIns {
             var fds: [Int32] = [-1, -1]
-            guard socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
+            if case .failure(let error) = valueOrErrno({ socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) }) {
                 master.close(); slave.close()
-                throw .failed("cannot open pipe \(name): socketpair: \(String(cString: strerror(errno)))")
+                throw .failed("cannot open pipe \(name): socketpair: \(error.explanation)")
             }
             standIns = (fds[0], fds[1])
         }
@@ -209,9 +209,11 @@ public final class PipeRegistry: PipeProviding, Sendable {
             case (.socketPairStandIns, .master): held.standIns!.0
             case (.socketPairStandIns, .slave): held.standIns!.1
             }
-            let duplicate = clinux_dup_cloexec(fd)
-            guard duplicate >= 0 else {
-                return .failure(.failed("cannot open the \(end.rawValue) end of pipe \(name): dup: \(String(cString: strerror(errno)))"))
+            let duplicate: Int32
+            switch valueOrErrno({ clinux_dup_cloexec(fd) }) {
+            case .success(let copy): duplicate = copy
+            case .failure(let error):
+                return .failure(.failed("cannot open the \(end.rawValue) end of pipe \(name): dup: \(error.explanation)"))
             }
             held.holders.append(Holder(end: end, pid: caller.pid, uid: caller.uid))
             pipes[name] = held

@@ -54,7 +54,10 @@ public final class LinkMonitor: Sendable {
     public func events() -> AsyncStream<LinkEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: LinkEvent.self, bufferingPolicy: .unbounded)
         let core = self.core
-        continuation.onTermination = { _ in core.stop() }
+        // onTermination runs on whatever thread ends the consumer — an event
+        // loop, a pool thread — so it only asks the thread to stop and wakes
+        // it; it never waits for it (docs/threading.md).
+        continuation.onTermination = { _ in core.requestStop() }
         if core.start({ event in continuation.yield(event) }) {
             core.onStop { continuation.finish() }
         } else {
@@ -151,6 +154,15 @@ private final class MonitorCore: @unchecked Sendable {
         thread.name = "valed-link-monitor"
         thread.start()
         return true
+    }
+
+    /// Asks the thread to stop and wakes it, without waiting for it to exit.
+    func requestStop() {
+        lock.lock()
+        stopRequested = true
+        var byte: UInt8 = 1
+        if running { _ = write(wakeWrite, &byte, 1) }
+        lock.unlock()
     }
 
     func stop() {

@@ -160,12 +160,11 @@ final class PacketSocketPort: @unchecked Sendable {
         }
         // Protocol 0: the socket receives nothing until bind names ETH_P_ALL,
         // so no frame of another interface lands in the ring first.
-        guard let fdValue = system.socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0).value
-        else {
-            let e = system.socket(AF_PACKET, Int32(SOCK_RAW.rawValue), 0).error ?? .invalidArgument
-            throw fail("socket(AF_PACKET)", e)
+        let fd: Int32
+        switch system.socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0) {
+        case .success(let value): fd = Int32(value)
+        case .failure(let e): throw fail("socket(AF_PACKET)", e)
         }
-        let fd = Int32(fdValue)
         var ok = false
         defer { if !ok { system.close(fd) } }
 

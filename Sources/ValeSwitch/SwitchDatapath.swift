@@ -51,6 +51,9 @@ final class SwitchDatapath: Sendable {
     private let wakeFD: Int32
     private let finished = DispatchSemaphore(value: 0)
     private let started = Atomic<Bool>(false)
+    /// The packet thread's pthread_t once it runs (0 before): `stop` called
+    /// on it (a monitor handler deleting its own switch) must not wait for it.
+    private let packetThread = Atomic<UInt>(0)
 
     init(name: String, configuration: SwitchConfiguration, clock: any SwitchClock,
          system: any PacketSystem) throws(SwitchError) {
@@ -144,11 +147,15 @@ final class SwitchDatapath: Sendable {
         }
     }
 
-    /// Stops the packet thread, waits for it, closes every port.
+    /// Stops the packet thread, waits for it, closes every port. Called on
+    /// the packet thread itself (a monitor handler, which runs with no lock
+    /// held, deleting its own switch) it does not wait for itself: the thread
+    /// is between batches and returns once the handlers are done.
     func stop() {
         shared.withLock { $0.stopping = true }
         wake()
-        if started.load(ordering: .relaxed) { finished.wait() }
+        let onPacketThread = packetThread.load(ordering: .acquiring) == UInt(pthread_self())
+        if started.load(ordering: .relaxed) && !onPacketThread { finished.wait() }
         let ended = shared.withLock { state in
             var ended: [@Sendable () -> Void] = []
             for case let port? in state.ports {
@@ -165,6 +172,7 @@ final class SwitchDatapath: Sendable {
     // MARK: The packet thread
 
     private func run() {
+        packetThread.store(UInt(pthread_self()), ordering: .releasing)
         var generation = -1
         var polled: [SwitchPort] = []
         var fds: [pollfd] = []

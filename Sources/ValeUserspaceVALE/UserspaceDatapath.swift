@@ -35,7 +35,15 @@ public final class UserspaceDatapath: Datapath {
         do {
             _ = try forwarder.prepare(forChange: true)
             return try body(forwarder.client)
-        } catch ForwarderClientError.unreachable(_, _) where forwarder.recoverUnreachable() {
+        } catch let error as ForwarderClientError {
+            guard case .unreachable = error, forwarder.settings.mode == .spawn else {
+                throw DatapathError.forwarder(error, doing: what, socket: forwarder.settings.socket)
+            }
+            // Nobody at the socket: start one and call again, or say why not.
+            if let failure = forwarder.startFailure() {
+                let refused = DatapathError.forwarder(error, doing: what, socket: forwarder.settings.socket)
+                throw DatapathError(refused.kind, "\(refused.message); \(failure)")
+            }
             do { return try body(forwarder.client) } catch {
                 throw DatapathError.forwarder(error, doing: what, socket: forwarder.settings.socket)
             }
@@ -77,6 +85,9 @@ public final class UserspaceDatapath: Datapath {
     }
 
     public func interfaceExists(_ name: String) -> Bool { if_nametoindex(name) != 0 }
+
+    /// Nobody forwards: no vale-switchd answers and none could be started.
+    public func unavailability() -> String? { forwarder.unavailability() }
 
     public func createPersistentPort(_ spec: PersistentPortSpec) throws -> PortGeometry {
         let uid = try spec.user.map { try Self.userID($0) }

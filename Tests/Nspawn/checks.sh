@@ -99,6 +99,62 @@ check "valed active again after the watchdog restart" wait_for 30 state_is valed
 check "new process after the watchdog restart" prop_is_not valed.service MainPID "$old_pid"
 check "journal names the watchdog" sh -c "journalctl -u valed.service --no-pager | grep -q 'Watchdog timeout'"
 
+# Watchdog and a long apply (issue 17): WATCHDOG=1 reports liveness of the
+# engine's executor, not the end of the operation it is in. valed's test-only
+# --test-delay-apply makes every reload wait 40 s holding the engine's lock
+# (as a driver swap does); under WatchdogSec=5s that reload must not get
+# valed killed, while an engine wedged (--test-wedge-on-sigusr1) in the middle
+# of a second one still gets it restarted.
+journal_count() { journalctl -u valed.service --no-pager 2>/dev/null | grep -c "$1"; }
+journal_count_above() { test "$(journal_count "$1")" -gt "$2"; }
+watchdog_outlives_a_long_apply() {
+    local dropin=/run/systemd/system/valed.service.d/70-long-apply-test.conf
+    if ! grep -qa -- 'test-delay-apply' /usr/local/sbin/valed; then
+        echo "SKIP long apply: valed has no --test-delay-apply" >> "$out"
+        return
+    fi
+    mkdir -p "$(dirname "$dropin")"
+    printf '[Service]\nWatchdogSec=5s\nTimeoutAbortSec=2s\nExecStart=\nExecStart=/usr/local/sbin/valed --forwarder external --test-wedge-on-sigusr1 --test-delay-apply 40\n' > "$dropin"
+    systemctl daemon-reload
+    systemctl restart valed.service
+    check "long apply: valed active under WatchdogSec=5s" wait_for 30 state_is valed.service active
+    check "long apply: watchdog armed (WatchdogUSec=5s)" prop_is valed.service WatchdogUSec 5s
+    local pid restarts timeouts delays
+    pid="$(prop valed.service MainPID)"
+    restarts="$(prop valed.service NRestarts)"
+    timeouts="$(journal_count 'Watchdog timeout')"
+    delays="$(journal_count 'test-only apply delay: reload waits')"
+    cat >> /etc/valed/valed.yaml <<'YAML'
+      - port: vm3
+YAML
+    kill -HUP "$pid"
+    # vm3 appears only when the 40-s reload ends.
+    if wait_for 70 ip link show vm3; then
+        pass "long apply: a 40-s reload under WatchdogSec=5s finished (vm3 exists)"
+    else
+        fail "long apply: a 40-s reload under WatchdogSec=5s finished (vm3 exists)" "no vm3 after 70 s; $(prop valed.service StatusText)"
+    fi
+    check "long apply: valed delayed the reload (test-only delay in the journal)" journal_count_above 'test-only apply delay: reload waits' "$delays"
+    check "long apply: same process, not killed by the watchdog" prop_is valed.service MainPID "$pid"
+    check "long apply: no restart" prop_is valed.service NRestarts "$restarts"
+    check "long apply: no watchdog timeout in the journal" test "$(journal_count 'Watchdog timeout')" -eq "$timeouts"
+    # A second long reload, and the engine wedged in its middle.
+    delays="$(journal_count 'test-only apply delay: reload waits')"
+    kill -HUP "$pid"
+    wait_for 20 journal_count_above 'test-only apply delay: reload waits' "$delays"
+    kill -USR1 "$pid"
+    if wait_for 60 restarts_above "$restarts"; then
+        pass "long apply: an engine wedged during a long reload is still restarted by the watchdog"
+    else
+        fail "long apply: an engine wedged during a long reload is still restarted by the watchdog" "NRestarts stayed $restarts"
+    fi
+    check "long apply: the journal names the watchdog timeout" wait_for 10 journal_count_above 'Watchdog timeout' "$timeouts"
+    check "long apply: valed active again" wait_for 30 state_is valed.service active
+    rm -f "$dropin"
+    systemctl daemon-reload
+}
+watchdog_outlives_a_long_apply
+
 # Journal: structured entries from valed's journal handler.
 journalctl -u valed.service -o export --no-pager > /out/journal.export 2>/dev/null
 check "journal has valed's entries (SYSLOG_IDENTIFIER=valed)" grep -aq '^SYSLOG_IDENTIFIER=valed$' /out/journal.export

@@ -8,6 +8,7 @@
 #   - `systemctl reload valed` re-reads the configuration (a new port appears)
 #   - `systemctl stop valed.service` leaves switches and ports as they were
 #   - a process that stops answering (SIGSTOP) is restarted by the watchdog
+#   - a 40-s apply under WatchdogSec=5s is not killed; a wedged engine still is
 #   - the journal holds valed's structured fields
 # and what issue 13 asks of vale-switchd.service (forwarder-checks.sh): both
 # units' security exposure, 0 pings lost across `systemctl restart valed`,
@@ -90,7 +91,7 @@ binds=()
 for dir in $(printf '%s\n' "${swift_runtime[@]}" | sort -u); do binds+=("--bind-ro=$dir"); done
 
 set +e
-timeout 300 systemd-nspawn --quiet --volatile=yes --private-network --keep-unit --register=no \
+timeout 420 systemd-nspawn --quiet --volatile=yes --private-network --keep-unit --register=no \
     -D / --machine=valedtest -b \
     --bind="$units:/etc/systemd/system" \
     --bind-ro="$scratch/stage/usr/local:/usr/local" \

@@ -225,14 +225,18 @@ import Glibc
 
     @Test func idleTimeoutDoesNotCutARunningStream() async throws {
         let handler = FakeHandler(endlessEvents: true)
-        let harness = try await ServerHarness.start(handler: handler, idleTimeout: .milliseconds(100))
+        // The idle timeout is long enough that the call itself always arrives
+        // in time, even on a loaded machine: with 100 ms, a client thread
+        // descheduled between connect and send was (rightly) cut as idle
+        // before it asked for anything, and the test failed with ECONNRESET.
+        let harness = try await ServerHarness.start(handler: handler, idleTimeout: .seconds(1))
         defer { Task { await harness.stop() } }
         let client = try harness.client()
         try client.send(VarlinkCall(method: ValedMethod.events.qualifiedName, more: true))
         _ = try client.receive()
         _ = try client.receive()
         // Several idle periods pass while the stream waits for events.
-        try await Task.sleep(for: .milliseconds(500))
+        try await Task.sleep(for: .milliseconds(3500))
         #expect(handler.streamTerminations == 0)
         #expect(harness.server.connectionCount == 1)
     }

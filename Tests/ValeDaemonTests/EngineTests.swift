@@ -189,11 +189,11 @@ switches:
         dp.netdevs.remove("eth1")
         await engine.interfaceRemoved("eth1")
         #expect(dp.takeCalls() == ["detach vale0:eth1"])
-        #expect(await engine.list().first?.state == "missing")
+        #expect(await engine.list().first?.state == .missing)
         dp.netdevs.insert("eth1")
         await engine.interfaceAdded("eth1")
         #expect(dp.takeCalls() == ["attach vale0:eth1"])
-        #expect(await engine.list().first?.state == "ok")
+        #expect(await engine.list().first?.state == .ok)
     }
 }
 
@@ -262,12 +262,12 @@ extension Store {
         dp.ports = []   // module unload loses every switch
         await engine.checkDatapath()
         let rows = await engine.list()
-        #expect(rows.first?.state == "gone: netmap was unloaded")
+        #expect(rows.first?.state == .datapathGone(reason: "netmap was unloaded"))
         _ = dp.takeCalls()
         dp.deviceGone = nil
         await engine.checkDatapath()
         #expect(dp.takeCalls() == ["resume", "attach vale0:eth1"])
-        #expect(await engine.list().first?.state == "ok")
+        #expect(await engine.list().first?.state == .ok)
     }
 }
 

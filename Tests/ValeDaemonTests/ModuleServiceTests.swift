@@ -21,7 +21,12 @@ private final class LoadedNetmapSystem: ModuleSystemCalls {
         "/sys/module/netmap/parameters/max_bridges": "8\n",
     ]
     func finitModule(path: String, options: String, flags: Int32) throws(Errno) {}
-    func deleteModule(name: String, flags: Int32) throws(Errno) { deletes.withLock { $0.append(name) } }
+    let threads = Mutex<[String]>([])
+    func deleteModule(name: String, flags: Int32) throws(Errno) {
+        deletes.withLock { $0.append(name) }
+        let comm = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+        threads.withLock { $0.append(comm.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
     func probeModuleSyscall() -> Errno? { .badFileDescriptor }
     func readFile(_ path: String) throws(Errno) -> String {
         guard let f = files[path] else { throw .noSuchFileOrDirectory }
@@ -65,6 +70,18 @@ private final class LoadedNetmapSystem: ModuleSystemCalls {
         let info = modules.info()
         #expect(info.parameters.first { $0.name == "bridge_batch" }?.writable == true)
         #expect(info.parameters.first { $0.name == "max_bridges" }?.writable == false)
+    }
+
+    /// docs/threading.md: delete_module and finit_module block for seconds;
+    /// they run on a thread of their own, not on the caller's executor (the
+    /// control server's event loop, or a thread of the small shared pool).
+    @Test func unloadRunsOnAThreadOfItsOwn() async throws {
+        let system = LoadedNetmapSystem()
+        let (modules, dir) = try service(system)
+        defer { dir.remove() }
+        _ = try await modules.unload(force: true, attachedPorts: [])
+        #expect(system.deletes.withLock { $0 } == ["netmap"])
+        #expect(system.threads.withLock { $0 } == [ModuleService.threadName])
     }
 
     @Test func unloadRefusesWhilePortsExistAndNamesThem() async throws {

@@ -234,7 +234,7 @@ private func problems(_ yaml: String) -> [String] {
         let restarted = try make(dp, tunnels, dir)
         let report = try await restarted.start(config: ValedConfig())
         #expect(report.applied.isEmpty && tunnels.takeCalls().isEmpty && dp.takeCalls().isEmpty, "adopted with no change")
-        #expect(await restarted.tunnelList().map(\.state) == ["ok"])
+        #expect(await restarted.tunnelList().map(\.state) == [.ok])
         _ = await restarted.teardown()
         #expect(tunnels.takeCalls() == ["delete vx0"])
     }

@@ -142,6 +142,26 @@ struct MonitorAndCarrierTests {
         #expect(link.mtu == 1400)
     }
 
+    /// docs/threading.md: ending the stream's consumer runs onTermination on
+    /// the canceller's thread (an event loop in valed), which now only asks
+    /// the monitor thread to stop instead of waiting in `lock.wait()`. The
+    /// thread must still exit: `stop()` (which does wait) returns. Bounded,
+    /// so a thread that never exits fails the test instead of hanging it.
+    @Test func endingTheStreamStopsTheThreadWithoutTheCancellerWaiting() async throws {
+        let fixture = try VethFixture()
+        defer { fixture.delete() }
+        let monitor = try fixture.namespace.perform { try LinkMonitor() }
+        let stream = monitor.events()
+        let consumer = Task { for await _ in stream {} }
+        try await Task.sleep(for: .milliseconds(100))
+        consumer.cancel()   // onTermination: requestStop, here, without waiting
+        await consumer.value
+        let stopped = DispatchSemaphore(value: 0)
+        Thread { monitor.stop(); stopped.signal() }.start()
+        #expect(stopped.wait(timeout: .now() + 10) == .success, "the monitor thread did not exit after its stream ended")
+        #expect(await monitor.events().first { _ in true } == nil, "a stopped monitor hands out finished streams")
+    }
+
     @Test func waitForCarrierSeesThePeerComeUp() async throws {
         let fixture = try VethFixture(peerUp: false)
         defer { fixture.delete() }

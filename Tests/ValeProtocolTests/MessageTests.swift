@@ -48,10 +48,18 @@ import Testing
         #expect(VarlinkError(name: "x.y.Z", parameters: ["a": .int(1)]).message == "x.y.Z (a=1)")
     }
 
-    @Test func portStateIsAPlainString() throws {
-        #expect(try json([PortState.ok, .missing, .error("eth0 is down")]) == #"["ok","missing","eth0 is down"]"#)
-        let decoded = try JSONDecoder().decode([PortState].self, from: Data(#"["ok","missing","boom"]"#.utf8))
-        #expect(decoded == [.ok, .missing, .error("boom")])
+    @Test func portStateIsAnEnumWithItsReasonBeside() throws {
+        #expect(try json([PortState.ok, .notAttached, .datapathGone]) == #"["ok","notAttached","datapathGone"]"#)
+        let port = Port(switchName: "vale0", name: "eth0", kind: .nic, owner: .config, state: .failed, stateReason: "eth0 is down")
+        #expect(try json(port) == #"{"kind":"nic","name":"eth0","owner":"config","state":"failed","stateReason":"eth0 is down","switch":"vale0"}"#)
+        let decoded = try JSONDecoder().decode([PortState].self, from: Data(#"["ok","missing","beingRemoved"]"#.utf8))
+        #expect(decoded == [.ok, .missing, .beingRemoved])
+        #expect(throws: DecodingError.self, "a sentence is no longer a state") {
+            try JSONDecoder().decode(PortState.self, from: Data(#""eth0 is down""#.utf8))
+        }
+        // Every case is a value of the interface file's enum.
+        let interface = try VarlinkInterfaceDefinition(parsing: ValedInterface.text)
+        #expect(interface.type("PortState") == .enumeration(PortState.allCases.map(\.rawValue)))
     }
 
     @Test func portUsesTheSwitchFieldName() throws {

@@ -20,7 +20,7 @@ enum Samples {
     static let plan = PlanReply(dryRun: false, changed: true, steps: steps, message: "applied 1 of 2 steps")
     static let change = ChangeReply(changed: true, message: "done")
     static let tunnel = Tunnel(name: "vx0", kind: "vxlan", vni: 42, remotes: ["192.0.2.2", "192.0.2.3"], local: "192.0.2.1",
-                               underlay: "eth0", port: 4789, switchName: "vale0", mtu: 1450, owner: .runtime, state: "ok")
+                               underlay: "eth0", port: 4789, switchName: "vale0", mtu: 1450, owner: .runtime, state: .ok)
     static let pipe = PipeInfo(name: "p0", slots: 1024, holders: [PipeHolder(end: .master, pid: 42, uid: 0, command: "pkt-gen")])
 
     /// Method → (parameters, reply), both as JSON.

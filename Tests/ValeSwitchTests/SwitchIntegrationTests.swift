@@ -134,6 +134,34 @@ struct SwitchIntegrationTests {
         host.removeMonitor(added) // twice is harmless
     }
 
+    /// docs/threading.md: a handler runs on the packet thread with no lock
+    /// held and may call back into the host, deleting its own switch
+    /// included. `stop` used to wait for the packet thread to exit — from the
+    /// packet thread itself, forever. Bounded by a deadline: a regression
+    /// fails here instead of hanging the suite.
+    @Test func aMonitorHandlerMayDeleteItsOwnSwitch() throws {
+        let topo = try Topology()
+        defer { topo.close() }
+        let first = try topo.twoHostsOnASwitch().first
+        let host = topo.host, name = topo.switchName
+        let state = Mutex<(calls: Int, deleted: Bool, error: String?)>((0, false, nil))
+        _ = try host.addMonitor(switch: name, port: first, direction: .both, ended: {}) { _ in
+            guard state.withLock({ $0.calls += 1; return $0.calls == 1 }) else { return }
+            do { try host.deleteSwitch(name) } catch { state.withLock { $0.error = "\(error)" } }
+            state.withLock { $0.deleted = true }
+        }
+        _ = try? topo.ping(from: 1, to: topo.ip(2), count: 1)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !state.withLock({ $0.deleted }) && ContinuousClock.now < deadline { usleep(20_000) }
+        let final = state.withLock { $0 }
+        #expect(final.deleted, "deleteSwitch called from the handler did not return within 10 s (the packet thread waited for itself)")
+        #expect(final.error == nil)
+        #expect(!host.list().contains { $0.name == name })
+        // The packet thread is gone: more traffic reaches no handler.
+        _ = try? topo.ping(from: 1, to: topo.ip(2), count: 1)
+        #expect(state.withLock { $0.calls } <= 2)
+    }
+
     @Test func detachingAMonitoredPortEndsItsMonitorOnce() throws {
         let topo = try Topology()
         defer { topo.close() }

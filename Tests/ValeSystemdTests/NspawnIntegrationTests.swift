@@ -36,6 +36,8 @@ struct NspawnIntegrationTests {
                       "Type=notify service reached active (READY=1 received)",
                       "reload applied (vm2 exists)", "vm1 still exists after stop",
                       "journal names the watchdog", "journal entries carry VALED_LOGGER",
+                      "long apply: same process, not killed by the watchdog",
+                      "long apply: an engine wedged during a long reload is still restarted by the watchdog",
                       "vale-switchd.service active (READY=1) with valed",
                       "vale-switchd was not restarted by the valed restart",
                       "vale-switchd stays stopped after teardown"] {

@@ -157,6 +157,24 @@ struct ForwarderDaemonTests {
         #expect(t.daemon.forwarderPIDs().count == 1)
     }
 
+    @Test func withoutAForwarderValedStartsAndSaysWhy() throws {
+        let t = try SwitchTopology()
+        t.daemon.extraArguments += ["--forwarder-path", "/nonexistent/vale-switchd"]
+        try t.daemon.start()
+        let attach = try t.daemon.valectl(["attach", "vale0:\(t.ha)"])
+        #expect(attach.status != 0)
+        #expect(attach.stderr.contains("vale-switchd is not running (socket \(t.daemon.forwarderSocketPath))")
+                && attach.stderr.contains("/nonexistent/vale-switchd"), "\(attach.stderr)")
+        let status = try forwarder(t)
+        #expect(status["running"] as? Bool == false)
+        #expect((status["problem"] as? String ?? "").contains("not running"), "\(status)")
+        // The engine's periodic check marks the datapath down with the reason.
+        #expect(TestSupport.eventually(6) {
+            ((try? t.daemon.valectl(["status"]).stdout) ?? "").contains("userspace: vale-switchd is not running")
+        })
+        #expect(t.daemon.isRunning)
+    }
+
     @Test func teardownStopsTheForwarderAndAChangeStartsItAgain() throws {
         let t = try switchUp()
         let pid = try #require(t.daemon.forwarderPIDs().first)

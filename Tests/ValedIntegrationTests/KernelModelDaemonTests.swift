@@ -216,7 +216,7 @@ struct EmptyParams: Encodable {}
             state.netdevs.removeAll { $0.kind != .nic }
         }
         func listState() throws -> [String] {
-            try d.call("List", ListParameters(), as: ListReply.self).switches.flatMap(\.ports).map { "\($0.state)" }
+            try d.call("List", ListParameters(), as: ListReply.self).switches.flatMap(\.ports).map { $0.state == .datapathGone ? "gone: \($0.stateReason ?? "")" : "\($0.state)" }
         }
         var deadline = Date().addingTimeInterval(10)
         while try !listState().allSatisfy({ $0.hasPrefix("gone: netmap was unloaded") }) && Date() < deadline { usleep(100_000) }

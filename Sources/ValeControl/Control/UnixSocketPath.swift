@@ -1,4 +1,5 @@
 import Foundation
+import SystemCallSeam
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,8 +28,8 @@ enum UnixSocketPath {
         if isListening(path) {
             throw ControlServerError("cannot listen on \(path): another process (another valed?) is listening on it")
         }
-        guard unlink(path) == 0 || errno == ENOENT else {
-            throw ControlServerError("cannot remove the stale socket \(path): \(String(cString: strerror(errno)))")
+        if case .failure(let error) = valueOrErrno({ unlink(path) }), error != .noSuchFileOrDirectory {
+            throw ControlServerError("cannot remove the stale socket \(path): \(error.explanation)")
         }
     }
 
@@ -45,17 +46,21 @@ enum UnixSocketPath {
             raw.copyBytes(from: path.utf8)
             raw[path.utf8.count] = 0
         }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        // connect(2) is not retried after EINTR (the connection goes on in
+        // the background); one try answers "is anyone listening".
+        let result = valueOrErrno(retryOnInterrupt: false) {
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
         }
-        return result == 0
+        return (try? result.get()) != nil
     }
 
     /// chmod(2): the socket is open to every local user; each method
     /// checks the caller.
     static func setMode(_ path: String, _ mode: UInt32) throws {
-        guard chmod(path, mode_t(mode)) == 0 else {
-            throw ControlServerError("cannot set the mode of \(path): \(String(cString: strerror(errno)))")
+        if case .failure(let error) = valueOrErrno({ chmod(path, mode_t(mode)) }) {
+            throw ControlServerError("cannot set the mode of \(path): \(error.explanation)")
         }
     }
 }

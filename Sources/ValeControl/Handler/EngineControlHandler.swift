@@ -126,7 +126,7 @@ public struct EngineControlHandler: ControlHandler {
                               underlay: p.underlay, port: p.port.map { UInt16($0) }, owner: .runtime)
         let (result, warnings) = try await mapped { try await engine.createTunnel(spec, switchName: p.switchName) }
         let row = await engine.tunnelList().first { $0.spec.name == p.name }
-        return TunnelCreateReply(tunnel: row.map(Self.tunnel) ?? Self.tunnel(TunnelStatus(spec: spec, switchName: p.switchName, mtu: nil, state: "ok")),
+        return TunnelCreateReply(tunnel: row.map(Self.tunnel) ?? Self.tunnel(TunnelStatus(spec: spec, switchName: p.switchName, mtu: nil, state: .ok)),
                                  changed: result.changed, message: result.message, warnings: warnings)
     }
 
@@ -142,7 +142,8 @@ public struct EngineControlHandler: ControlHandler {
     static func tunnel(_ t: TunnelStatus) -> Tunnel {
         Tunnel(name: t.spec.name, kind: t.spec.kind.rawValue, vni: Int(t.spec.vni), remotes: t.spec.remotes, local: t.spec.local,
                underlay: t.spec.underlay, port: Int(t.spec.port), switchName: t.switchName, mtu: t.mtu,
-               owner: t.spec.owner == .config ? .config : .runtime, state: t.state)
+               owner: t.spec.owner == .config ? .config : .runtime,
+               state: ValeProtocol.PortState(t.state), stateReason: t.state.reason)
     }
 
     public func enablePolling(_ p: EnablePollingParameters, caller: Caller) async throws -> EnablePollingReply {
@@ -288,9 +289,8 @@ public struct EngineControlHandler: ControlHandler {
     }
 
     static func port(_ row: PortStatus) -> ValeProtocol.Port {
-        let state: PortState = row.state == "ok" ? .ok : (row.state == "missing" ? .missing : .error(row.state))
-        return ValeProtocol.Port(switchName: row.switchName ?? "", name: row.name, kind: kind(row.kind), owner: owner(row.owner),
-                    state: state, bridgeIndex: row.bridgeIndex, portIndex: row.portIndex, carrier: row.carrier,
+        ValeProtocol.Port(switchName: row.switchName ?? "", name: row.name, kind: kind(row.kind), owner: owner(row.owner),
+                    state: ValeProtocol.PortState(row.state), stateReason: row.state.reason, bridgeIndex: row.bridgeIndex, portIndex: row.portIndex, carrier: row.carrier,
                     counters: row.counters.map(ValeProtocol.Counters.init))
     }
 

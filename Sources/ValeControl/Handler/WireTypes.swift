@@ -111,3 +111,19 @@ private final class IteratorBox: @unchecked Sendable {
     var iterator: AsyncThrowingStream<ValeDatapath.MonitorReply, any Error>.Iterator
     init(_ iterator: AsyncThrowingStream<ValeDatapath.MonitorReply, any Error>.Iterator) { self.iterator = iterator }
 }
+
+extension ValeProtocol.PortState {
+    /// The engine's state as the wire's enum; its sentence goes in `stateReason`.
+    init(_ s: ValeEngine.PortState) {
+        self = switch s {
+        case .ok: .ok
+        case .missing: .missing
+        case .notAttached: .notAttached
+        case .beingRemoved: .beingRemoved
+        case .datapathGone: .datapathGone
+        case .notOwned: .notOwned
+        case .renamedByKernel: .renamed
+        case .failed: .failed
+        }
+    }
+}

@@ -36,7 +36,7 @@ public struct MetricsCollector: Sendable {
             let labels = [("switch", row.switchName ?? ""), ("port", row.name), ("kind", row.kind.rawValue)]
             r.makeGauge(name: "valed_port_ok", labels: labels,
                         help: "1 when the port is as desired, 0 when it is missing or failed (see valectl list)")
-                .set(row.state == "ok" ? 1.0 : 0.0)
+                .set(row.state.isOK ? 1.0 : 0.0)
             if let carrier = row.carrier {
                 r.makeGauge(name: "valed_port_carrier", labels: labels, help: "Carrier of the attached NIC (1 up, 0 down)")
                     .set(carrier ? 1.0 : 0.0)

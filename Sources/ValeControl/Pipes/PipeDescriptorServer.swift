@@ -1,5 +1,6 @@
 import CLinuxSupport
 import Foundation
+import SystemCallSeam
 import Logging
 import Synchronization
 import ValeDatapath
@@ -54,8 +55,10 @@ public final class PipeDescriptorServer: Sendable {
     /// socket, bind (replacing a stale socket file), chmod 0666, listen, and
     /// the accept thread.
     public func start() throws {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw ControlServerError("cannot open the descriptor socket \(path): \(String(cString: strerror(errno)))") }
+        let fd: Int32
+        do throws(Errno) { fd = try retryingInterrupts { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) } } catch {
+            throw ControlServerError("cannot open the descriptor socket \(path): socket: \(error.explanation)")
+        }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let capacity = MemoryLayout.size(ofValue: address.sun_path)
@@ -68,14 +71,18 @@ public final class PipeDescriptorServer: Sendable {
             raw[path.utf8.count] = 0
         }
         unlink(path)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
         // Everyone may connect; the peer's credentials decide what it gets.
-        guard bound == 0, chmod(path, 0o666) == 0, listen(fd, 16) == 0 else {
-            let reason = String(cString: strerror(errno))
+        do throws(Errno) {
+            _ = try retryingInterrupts {
+                withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+                }
+            }
+            _ = try retryingInterrupts { chmod(path, 0o666) }
+            _ = try retryingInterrupts { listen(fd, 16) }
+        } catch {
             Glibc.close(fd)
-            throw ControlServerError("cannot open the descriptor socket \(path): \(reason)")
+            throw ControlServerError("cannot open the descriptor socket \(path): \(error.explanation)")
         }
         listener.withLock { $0 = fd }
         let thread = Thread { [self] in acceptLoop(fd) }
@@ -95,11 +102,13 @@ public final class PipeDescriptorServer: Sendable {
     private func acceptLoop(_ fd: Int32) {
         defer { Glibc.close(fd) }
         while true {
-            let client = clinux_accept_cloexec(fd)
-            if client < 0 {
-                if errno == EINTR || errno == ECONNABORTED { continue }
+            let client: Int32
+            switch valueOrErrno({ clinux_accept_cloexec(fd) }) {
+            case .success(let accepted): client = accepted
+            case .failure(let error):
+                if error == Errno(rawValue: ECONNABORTED) { continue }
                 if listener.withLock({ $0 }) < 0 { return }
-                logger.error("descriptor socket: accept failed: \(String(cString: strerror(errno)))")
+                logger.error("descriptor socket: accept failed: \(error.explanation)")
                 usleep(100_000)
                 continue
             }
@@ -183,8 +192,8 @@ public final class PipeDescriptorServer: Sendable {
             guard bytes.count < Self.maximumCallSize else {
                 return .failure(.messageTooLarge(limit: Self.maximumCallSize, message: "the call exceeds \(Self.maximumCallSize) bytes"))
             }
-            let n = chunk.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
-            if n > 0 { bytes += chunk[0..<n] } else if n < 0 && errno == EINTR { continue } else {
+            let n = chunk.withUnsafeMutableBytes { buffer in (try? retryingInterrupts { recv(client, buffer.baseAddress, buffer.count, 0) }) ?? -1 }
+            if n > 0 { bytes += chunk[0..<n] } else {
                 return .failure(.invalidMessage("the connection ended before a complete call (NUL-terminated JSON) arrived"))
             }
         }

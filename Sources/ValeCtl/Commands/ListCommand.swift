@@ -41,7 +41,7 @@ struct ListCommand: ParsableCommand {
             }
             for port in item.ports {
                 rows.append([
-                    item.name, port.name, port.kind.rawValue, port.owner.rawValue, port.state.description,
+                    item.name, port.name, port.kind.rawValue, port.owner.rawValue, StateText.render(port),
                     Output.optional(port.bridgeIndex ?? item.bridgeIndex), Output.optional(port.portIndex),
                     port.carrier.map { $0 ? "up" : "down" } ?? "-",
                     Output.optional(port.counters?.rxPackets), Output.optional(port.counters?.txPackets),

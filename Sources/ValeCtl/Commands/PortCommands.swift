@@ -120,7 +120,7 @@ struct PortShowCommand: ParsableCommand {
             pairs.append(("attached", "no"))
         }
         for attachment in port.attachments {
-            var text = "\(attachment.qualifiedName), state \(attachment.state)"
+            var text = "\(attachment.qualifiedName), state \(StateText.render(attachment))"
             if let index = attachment.portIndex { text += ", bridge \(Output.optional(attachment.bridgeIndex)) port \(index)" }
             if let carrier = attachment.carrier { text += ", carrier \(carrier ? "up" : "down")" }
             pairs.append(("attached", text))

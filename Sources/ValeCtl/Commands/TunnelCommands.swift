@@ -135,7 +135,7 @@ struct TunnelListCommand: ParsableCommand {
             var remotes = t.remotes.joined(separator: ",")
             if let local = t.local { remotes += " (from \(local))" }
             if let dev = t.underlay { remotes += " dev \(dev)" }
-            return [t.name, t.kind, "\(t.vni)", remotes, "\(t.port)", t.switchName ?? "-", Output.optional(t.mtu), t.owner.rawValue, t.state]
+            return [t.name, t.kind, "\(t.vni)", remotes, "\(t.port)", t.switchName ?? "-", Output.optional(t.mtu), t.owner.rawValue, StateText.render(t)]
         })
     }
 }

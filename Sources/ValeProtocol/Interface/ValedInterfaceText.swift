@@ -73,6 +73,22 @@ extension ValedInterface {
       message: string
     )
 
+    # Where a port or tunnel stands against the desired state:
+    #   ok            as desired
+    #   missing       desired, but its interface does not exist
+    #   notAttached   its interface exists (or valed creates it) but is on no switch yet
+    #   beingRemoved  no longer desired; valed has not detached it yet
+    #   datapathGone  the datapath is gone (netmap unloaded); stateReason says how
+    #   notOwned      a device with this name exists that valed did not create
+    #                 (tunnels); stateReason says what it is; valed leaves it alone
+    #   renamed       the kernel renamed it inside its switch (netmap's rename trap);
+    #                 stateReason says what happened and how to repair it
+    #   failed        the last step for it failed; stateReason is the error
+    # (Before this enum, "state" was a free string: "ok", "missing", "not
+    # attached", "being removed", "gone: REASON", or a sentence. A client that
+    # shows a state to people renders it from the value and stateReason.)
+    type PortState (ok, missing, notAttached, beingRemoved, datapathGone, notOwned, renamed, failed)
+
     # A port of a switch.
     type Port (
       switch: string,
@@ -85,8 +101,9 @@ extension ValedInterface {
       # config: named by the configuration file; runtime: created with
       # valectl; foreign: created by someone else, never touched by valed
       owner: (config, runtime, foreign),
-      # "ok", "missing", or a sentence describing the error
-      state: string,
+      state: PortState,
+      # the sentence for datapathGone, renamed and failed
+      stateReason: ?string,
       bridgeIndex: ?int,
       portIndex: ?int,
       carrier: ?bool,
@@ -303,8 +320,10 @@ extension ValedInterface {
       # the device's MTU: the underlay's minus 50 (IPv4) or 70 (IPv6)
       mtu: ?int,
       owner: string,
-      # ok, missing, or an error sentence
-      state: string
+      # ok, missing, notOwned or failed
+      state: PortState,
+      # the sentence for notOwned and failed
+      stateReason: ?string
     )
 
     # Create a VXLAN (default) or Geneve device with netlink, attached to

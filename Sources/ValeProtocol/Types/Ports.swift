@@ -42,36 +42,27 @@ public enum Ownership: String, Sendable, Hashable, Codable, CaseIterable {
     case foreign
 }
 
-/// Health of a port: `ok`, `missing`, or an error sentence. On the wire
-/// it is a plain string.
-public enum PortState: Sendable, Hashable, Codable, CustomStringConvertible {
+/// Where a port or tunnel stands (`PortState` in io.valed.varlink). The
+/// sentence that goes with `datapathGone`, `notOwned`, `renamed` and
+/// `failed` travels beside it as `stateReason`; valectl renders the two as
+/// text for people.
+public enum PortState: String, Sendable, Hashable, Codable, CaseIterable {
+    /// As desired.
     case ok
-    /// Desired but absent (the NIC disappeared, the module is gone).
+    /// Desired but absent (the NIC disappeared, a tunnel device was deleted).
     case missing
-    /// Present but broken; the sentence says why.
-    case error(String)
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        switch text {
-        case "ok": self = .ok
-        case "missing": self = .missing
-        default: self = .error(text)
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
-
-    public var description: String {
-        switch self {
-        case .ok: return "ok"
-        case .missing: return "missing"
-        case .error(let text): return text
-        }
-    }
+    /// Its interface exists (or valed creates it) but is on no switch yet.
+    case notAttached
+    /// No longer desired; valed has not detached it yet.
+    case beingRemoved
+    /// The datapath is gone (netmap was unloaded).
+    case datapathGone
+    /// A device with this name exists that valed did not create (tunnels).
+    case notOwned
+    /// Renamed inside its switch by the kernel (netmap's rename trap).
+    case renamed
+    /// The last step for it failed.
+    case failed
 }
 
 /// A port of a switch (`Port` in io.valed.varlink).
@@ -83,6 +74,8 @@ public struct Port: Sendable, Hashable, Codable {
     public var kind: PortKind
     public var owner: Ownership
     public var state: PortState
+    /// The sentence for `datapathGone`, `notOwned`, `renamed` and `failed`.
+    public var stateReason: String?
     /// The switch's index in the kernel (VALE_LIST `nr_bridge_idx`).
     public var bridgeIndex: Int?
     /// The port's index in its switch (VALE_LIST `nr_port_idx`).
@@ -94,24 +87,26 @@ public struct Port: Sendable, Hashable, Codable {
     public var nicCounters: Counters?
 
     public init(switchName: String, name: String, kind: PortKind, owner: Ownership, state: PortState = .ok,
-                bridgeIndex: Int? = nil, portIndex: Int? = nil, carrier: Bool? = nil, counters: Counters? = nil,
+                stateReason: String? = nil, bridgeIndex: Int? = nil, portIndex: Int? = nil, carrier: Bool? = nil, counters: Counters? = nil,
                 nicCounters: Counters? = nil) {
         self.switchName = switchName
         self.name = name
         self.kind = kind
         self.owner = owner
         self.state = state
+        self.stateReason = stateReason
         self.bridgeIndex = bridgeIndex
         self.portIndex = portIndex
         self.carrier = carrier
         self.counters = counters
+        self.nicCounters = nicCounters
     }
 
     /// `switch:name`, the name netmap uses.
     public var qualifiedName: String { "\(switchName):\(name)" }
 
     enum CodingKeys: String, CodingKey {
-        case switchName = "switch", name, kind, owner, state, bridgeIndex, portIndex, carrier, counters, nicCounters
+        case switchName = "switch", name, kind, owner, state, stateReason, bridgeIndex, portIndex, carrier, counters, nicCounters
     }
 }
 

@@ -14,18 +14,20 @@ public struct Tunnel: Sendable, Hashable, Codable {
     public var switchName: String?
     public var mtu: Int?
     public var owner: Ownership
-    /// `ok`, `missing`, or an error sentence.
-    public var state: String
+    /// `ok`, `missing`, `notOwned` or `failed`.
+    public var state: PortState
+    /// The sentence for `notOwned` and `failed`.
+    public var stateReason: String?
 
     public init(name: String, kind: String, vni: Int, remotes: [String], local: String? = nil, underlay: String? = nil,
-                port: Int, switchName: String? = nil, mtu: Int? = nil, owner: Ownership, state: String) {
+                port: Int, switchName: String? = nil, mtu: Int? = nil, owner: Ownership, state: PortState, stateReason: String? = nil) {
         self.name = name; self.kind = kind; self.vni = vni; self.remotes = remotes; self.local = local
         self.underlay = underlay; self.port = port; self.switchName = switchName; self.mtu = mtu
-        self.owner = owner; self.state = state
+        self.owner = owner; self.state = state; self.stateReason = stateReason
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, kind = "type", vni, remotes, local, underlay = "dev", port, switchName = "switch", mtu, owner, state
+        case name, kind = "type", vni, remotes, local, underlay = "dev", port, switchName = "switch", mtu, owner, state, stateReason
     }
 }
 

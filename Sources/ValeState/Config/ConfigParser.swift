@@ -46,20 +46,23 @@ public struct ConfigParser {
     /// String(contentsOfFile:) stats the size first and reports a character
     /// device or a FIFO as "You don't have permission" (issue 12).
     private static func readText(_ path: String) throws -> String {
-        func failure(_ call: String, _ code: Int32) -> ReadFailure {
-            let e = Errno(rawValue: code)
-            return ReadFailure(text: "\(call): \(e.message) (\(e.name))")
+        func failure(_ call: String, _ e: Errno) -> ReadFailure {
+            ReadFailure(text: "\(call): \(e.explanation)")
         }
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw failure("open", errno) }
+        let fd: Int32
+        switch valueOrErrno({ Glibc.open(path, O_RDONLY | O_CLOEXEC) }) {
+        case .success(let opened): fd = opened
+        case .failure(let e): throw failure("open", e)
+        }
         defer { Glibc.close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw failure("read", errno)
+            let read = chunk.withUnsafeMutableBytes { buffer in valueOrErrno { Glibc.read(fd, buffer.baseAddress, buffer.count) } }
+            let n: Int
+            switch read {
+            case .success(let count): n = count
+            case .failure(let e): throw failure("read", e)
             }
             if n == 0 { break }
             bytes += chunk[0..<n]

@@ -1,4 +1,5 @@
 import Foundation
+import SystemCallSeam
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,27 +12,33 @@ public final class Store: Sendable {
     public let directory: String
     public var path: String { directory + "/state.json" }
     private let lockFD: Int32
+    private let calls: any FileSystemCalls
 
     /// Opens (creating if needed) the state directory and takes an exclusive
     /// lock on it, so two valeds never share one store.
-    public init(directory: String) throws {
+    public init(directory: String, systemCalls: any FileSystemCalls = LiveFileSystemCalls()) throws {
         self.directory = directory
+        self.calls = systemCalls
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o755])
         } catch {
             throw StoreError("cannot create state directory \(directory): \(error.localizedDescription)")
         }
-        let fd = open(directory + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StoreError("cannot open \(directory)/lock: \(String(cString: strerror(errno)))") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
-            throw StoreError("state directory \(directory) is in use by another valed")
+        let fd: Int32
+        switch calls.open(directory + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600) {
+        case .success(let opened): fd = opened
+        case .failure(let e): throw StoreError("cannot open \(directory)/lock: \(e.explanation)", errno: e)
+        }
+        if case .failure(let e) = calls.flock(fd, LOCK_EX | LOCK_NB) {
+            calls.close(fd)
+            guard e == .wouldBlock else { throw StoreError("cannot lock \(directory)/lock: \(e.explanation)", errno: e) }
+            throw StoreError("state directory \(directory) is in use by another valed", errno: e)
         }
         lockFD = fd
     }
 
-    deinit { close(lockFD) }
+    deinit { calls.close(lockFD) }
 
     /// The stored state, or an empty one on first start.
     public func load() throws -> StoredState {
@@ -52,42 +59,42 @@ public final class Store: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(state)
-        try Store.writeAtomically(data, to: path)
+        try Store.writeAtomically(data, to: path, calls: calls)
     }
 
-    /// Writes `data` to `path` through a temporary file, fsync and rename.
-    public static func writeAtomically(_ data: Data, to path: String) throws {
+    /// Writes `data` to `path` through a temporary file, fsync and rename;
+    /// on any failure the temporary file is removed and `path` is untouched.
+    public static func writeAtomically(_ data: Data, to path: String, calls: any FileSystemCalls = LiveFileSystemCalls()) throws {
         let dir = (path as NSString).deletingLastPathComponent
         let temp = "\(path).tmp.\(getpid())"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StoreError("cannot write \(temp): \(String(cString: strerror(errno)))") }
-        var ok = data.withUnsafeBytes { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                offset += n
-            }
-            return true
+        let fd: Int32
+        switch calls.open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600) {
+        case .success(let opened): fd = opened
+        case .failure(let e): throw StoreError("cannot write \(temp): \(e.explanation)", errno: e)
         }
-        ok = ok && fsync(fd) == 0
-        let savedErrno = errno
-        close(fd)
-        guard ok else {
-            unlink(temp)
-            throw StoreError("cannot write \(temp): \(String(cString: strerror(savedErrno)))")
+        let written = data.withUnsafeBytes { calls.writeAll(fd, $0) }.flatMap { calls.fsync(fd) }
+        calls.close(fd)
+        if case .failure(let e) = written {
+            _ = calls.unlink(temp)
+            throw StoreError("cannot write \(temp): \(e.explanation)", errno: e)
         }
-        guard rename(temp, path) == 0 else {
-            let e = errno; unlink(temp)
-            throw StoreError("cannot replace \(path): \(String(cString: strerror(e)))")
+        if case .failure(let e) = calls.rename(temp, path) {
+            _ = calls.unlink(temp)
+            throw StoreError("cannot replace \(path): \(e.explanation)", errno: e)
         }
-        let dirFD = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirFD >= 0 { fsync(dirFD); close(dirFD) }
+        // The rename is durable once the directory is synced; a failure here
+        // leaves the new state in place, so it is not an error of the save.
+        if case .success(let dirFD) = calls.open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) {
+            _ = calls.fsync(dirFD)
+            calls.close(dirFD)
+        }
     }
 }
 
 /// A failure of the state store, as a sentence.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
     public var description: String
-    init(_ description: String) { self.description = description }
+    /// The system call's errno, when one failed.
+    public var errno: Errno?
+    init(_ description: String, errno: Errno? = nil) { self.description = description; self.errno = errno }
 }

@@ -47,6 +47,8 @@ public final class ForwarderSupervisor: @unchecked Sendable {
         var lastInfo: ForwarderInfo?
         /// Quick deaths in a row (within a second of the start), for the back-off.
         var quickDeaths = 0
+        /// The last reason no forwarder could be started, logged once.
+        var lastStartFailure: String?
     }
 
     private let state = Mutex(State())
@@ -79,12 +81,22 @@ public final class ForwarderSupervisor: @unchecked Sendable {
 
     /// At valed's start: adopts the running forwarder or (spawn mode) starts
     /// one; in external mode waits up to `startTimeout` for the service
-    /// manager's. Throws `DatapathError` when there is none.
-    public func start() throws {
+    /// manager's. When there is none valed still starts: the datapath is
+    /// unavailable with the reason (`unavailability()`), every change fails
+    /// with it, and the engine's periodic check reconciles once one answers.
+    public func start() {
+        do {
+            try startOrThrow()
+        } catch {
+            noteStartFailure("\(error)")
+        }
+        startWatcher()
+    }
+
+    func startOrThrow() throws {
         switch settings.mode {
         case .spawn:
             _ = try ensureRunning(starting: true)
-            startWatcher()
         case .external:
             let deadline = Date().addingTimeInterval(settings.startTimeout)
             var lastError: any Error = ForwarderClientError.unreachable(path: settings.socket, reason: "not tried")
@@ -93,7 +105,6 @@ public final class ForwarderSupervisor: @unchecked Sendable {
                     let info = try probe(timeout: 2)
                     adopted(info)
                     watch(pid: info.pid, child: false)
-                    startWatcher()
                     return
                 } catch {
                     lastError = error
@@ -118,15 +129,45 @@ public final class ForwarderSupervisor: @unchecked Sendable {
         return true
     }
 
-    /// After a call found nobody at the socket (spawn mode): starts one. True when a call may be repeated.
-    func recoverUnreachable() -> Bool {
-        guard settings.mode == .spawn, !state.withLock({ $0.closing }) else { return false }
+    /// Starts a forwarder after a call found nobody at the socket (spawn
+    /// mode); nil when one answers now, else why none could be started.
+    func startFailure() -> String? {
+        guard settings.mode == .spawn else { return "with --forwarder external valed does not start it" }
+        guard !state.withLock({ $0.closing }) else { return "valed is stopping" }
         do {
             _ = try ensureRunning(starting: false)
-            return true
+            return nil
         } catch {
-            logger.error("\(error)")
-            return false
+            noteStartFailure("\(error)")
+            return "\(error)"
+        }
+    }
+
+    /// Logs why no forwarder could be started, once per distinct reason
+    /// (the engine asks every 2 s).
+    private func noteStartFailure(_ sentence: String) {
+        let fresh = state.withLock { s -> Bool in
+            defer { s.lastStartFailure = sentence }
+            return s.lastStartFailure != sentence
+        }
+        if fresh { logger.error("\(sentence)") }
+    }
+
+    /// Why the userspace datapath cannot work now: nobody answers at the
+    /// socket and (spawn mode) none could be started; nil when one answers
+    /// or it was stopped on purpose (teardown). In external mode the service
+    /// manager is waited for; valed reconciles when it answers again.
+    public func unavailability() -> String? {
+        if state.withLock({ $0.stoppedOnPurpose || $0.closing }) { return nil }
+        do {
+            _ = try probe(timeout: 2)
+            state.withLock { $0.lastStartFailure = nil }
+            return nil
+        } catch {
+            guard let failure = startFailure() else { return nil }
+            let hint = settings.mode == .external ? "; its service (vale-switchd.service) starts it, valed reconciles when it answers"
+                                                  : "; \(failure)"
+            return "vale-switchd is not running (socket \(settings.socket)): \(Self.reason(error))\(hint)"
         }
     }
 
@@ -308,8 +349,9 @@ public final class ForwarderSupervisor: @unchecked Sendable {
         do {
             try ensureRunning(starting: false)
         } catch {
-            logger.error("cannot start vale-switchd again: \(error); trying again at the next change")
-            state.withLock { $0.stoppedOnPurpose = true }
+            // The engine's periodic check (`unavailability()`) tries again
+            // every 2 s and reports the datapath down meanwhile.
+            noteStartFailure("cannot start vale-switchd again: \(error)")
         }
     }
 
