@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds valed_<version>_<arch>.deb with dpkg-deb: a release build of valed
-# and valectl (Swift runtime linked statically), staged by scripts/install.sh
+# Builds valed_<version>_<arch>.deb with dpkg-deb: a release build of valed,
+# valectl and vale-switchd (Swift runtime linked statically), staged by scripts/install.sh
 # with PREFIX=/usr, plus man pages made by help2man from --help, the
 # maintainer scripts in packaging/debian/ and dependencies from dpkg-shlibdeps.
 #
@@ -30,7 +30,8 @@ arch="$(dpkg --print-architecture)"
 if [[ -z "$bin_dir" ]]; then
     echo "build-deb.sh: release build (swift build -c release --static-swift-stdlib)"
     (cd "$repo" && swift build -c release --static-swift-stdlib --product valed \
-                && swift build -c release --static-swift-stdlib --product valectl)
+                && swift build -c release --static-swift-stdlib --product valectl \
+                && swift build -c release --static-swift-stdlib --product vale-switchd)
     bin_dir="$(cd "$repo" && swift build -c release --static-swift-stdlib --show-bin-path)"
 fi
 
@@ -41,7 +42,8 @@ stage="$work/valed"
 # 1. The files, as scripts/install.sh lays them out under /usr.
 DESTDIR="$stage" PREFIX=/usr SYSCONFDIR=/etc bash "$repo/scripts/install.sh" --bin-dir "$bin_dir" >/dev/null
 rm "$stage/usr/share/valed/install-manifest"            # dpkg keeps its own list
-strip --strip-unneeded --remove-section=.comment --remove-section=.note "$stage/usr/sbin/valed" "$stage/usr/bin/valectl"
+strip --strip-unneeded --remove-section=.comment --remove-section=.note "$stage/usr/sbin/valed" "$stage/usr/bin/valectl" \
+    "$stage/usr/sbin/vale-switchd"
 # Debian 12 keeps units, udev rules and modprobe.d in /lib (the usr-merge moratorium).
 mkdir -p "$stage/lib/systemd" "$stage/lib/udev/rules.d" "$stage/lib/modprobe.d"
 mv "$stage/usr/lib/systemd/system" "$stage/lib/systemd/system"
@@ -49,13 +51,16 @@ rmdir "$stage/usr/lib/systemd"
 mv "$stage/etc/udev/rules.d/60-valed-netmap.rules" "$stage/lib/udev/rules.d/"
 mv "$stage/etc/modprobe.d/valed-netmap.conf" "$stage/lib/modprobe.d/"
 rmdir "$stage/etc/udev/rules.d" "$stage/etc/udev" "$stage/etc/modprobe.d"
-sed -i 's#/usr/local/#/usr/#g' "$stage/lib/systemd/system/valed.service" "$stage/lib/systemd/system/valed.socket"
+sed -i 's#/usr/local/#/usr/#g' "$stage/lib/systemd/system/valed.service" "$stage/lib/systemd/system/valed.socket" \
+    "$stage/lib/systemd/system/vale-switchd.service"
 chmod 0644 "$stage/etc/valed/valed.yaml"
 
 # 2. Man pages from --help (help2man runs the staged binaries).
 mkdir -p "$stage/usr/share/man/man8" "$stage/usr/share/man/man1"
 help2man --no-info --section=8 --name="manage netmap VALE software switches" --version-string="$version" \
     "$stage/usr/sbin/valed" | gzip -9n > "$stage/usr/share/man/man8/valed.8.gz"
+help2man --no-info --section=8 --name="forwarding process of valed's userspace switches" --version-string="$version" \
+    "$stage/usr/sbin/vale-switchd" | gzip -9n > "$stage/usr/share/man/man8/vale-switchd.8.gz"
 help2man --no-info --section=1 --name="control valed, the VALE switch daemon" --version-string="$version" \
     "$stage/usr/bin/valectl" | gzip -9n > "$stage/usr/share/man/man1/valectl.1.gz"
 
@@ -73,7 +78,7 @@ find "$stage" -type d -exec chmod 0755 {} +
 # 4. Control files: dependencies from the binaries' ELF needs.
 mkdir -p "$stage/DEBIAN" "$work/debian"
 echo "Source: valed" > "$work/debian/control"
-depends="$(cd "$work" && dpkg-shlibdeps -O "$stage/usr/sbin/valed" "$stage/usr/bin/valectl" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')"
+depends="$(cd "$work" && dpkg-shlibdeps -O "$stage/usr/sbin/valed" "$stage/usr/bin/valectl" "$stage/usr/sbin/vale-switchd" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')"
 size="$(du -sk --exclude=DEBIAN "$stage" | cut -f1)"
 sed "s/@VERSION@/$version/; s/@ARCH@/$arch/; s/@DEPENDS@/$depends/; s/@SIZE@/$size/" \
     "$repo/packaging/debian/control" > "$stage/DEBIAN/control"

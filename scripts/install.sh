@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Builds valed and valectl in release mode and installs them with their
-# systemd units, sysusers/tmpfiles snippets, kernel module assets, shell
-# completions, documentation and an example configuration.
+# Builds valed, valectl and vale-switchd (the userspace datapath's forwarding
+# process) in release mode and installs them with their systemd units,
+# sysusers/tmpfiles snippets, kernel module assets, shell completions,
+# documentation and an example configuration.
 #
 #   sudo scripts/install.sh             build, install, reload systemd/udev
 #   sudo scripts/install.sh --enable    ... and enable + start valed.socket and valed.service
+#                                       (which starts vale-switchd.service)
 #   DESTDIR=/tmp/stage scripts/install.sh --bin-dir .build/release
 #                                       stage into a directory (packaging, tests):
 #                                       nothing outside DESTDIR is touched
@@ -15,10 +17,10 @@
 set -euo pipefail
 
 usage() {
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
     cat <<'USAGE'
 Options:
-  --bin-dir DIR   take valed and valectl from DIR instead of building
+  --bin-dir DIR   take valed, valectl and vale-switchd from DIR instead of building
   --enable        enable and start valed.socket and valed.service (not with DESTDIR)
   -h, --help      this text
 Environment: DESTDIR (staging root, default empty), PREFIX (default /usr/local),
@@ -58,10 +60,11 @@ if [[ -z "$bin_dir" ]]; then
     # must not depend on where a Swift toolchain happens to be installed.
     echo "install.sh: building release binaries (swift build -c release --static-swift-stdlib)"
     (cd "$repo" && swift build -c release --static-swift-stdlib --product valed \
-                && swift build -c release --static-swift-stdlib --product valectl)
+                && swift build -c release --static-swift-stdlib --product valectl \
+                && swift build -c release --static-swift-stdlib --product vale-switchd)
     bin_dir="$(cd "$repo" && swift build -c release --static-swift-stdlib --show-bin-path)"
 fi
-for tool in valed valectl; do
+for tool in valed valectl vale-switchd; do
     if [[ ! -x "$bin_dir/$tool" ]]; then
         echo "install.sh: $bin_dir/$tool is missing or not executable" >&2
         exit 1
@@ -79,6 +82,9 @@ put() {
 
 put 0755 "$bin_dir/valed" "$PREFIX/sbin/valed"
 put 0755 "$bin_dir/valectl" "$PREFIX/bin/valectl"
+# Beside valed: valed started by hand (--forwarder spawn, the default) runs
+# the vale-switchd next to its own executable.
+put 0755 "$bin_dir/vale-switchd" "$PREFIX/sbin/vale-switchd"
 # valed serves its Varlink interface description (org.varlink.service);
 # it looks in /usr/local/share/valed and /usr/share/valed.
 put 0644 "$repo/Sources/ValeProtocol/io.valed.varlink" "$PREFIX/share/valed/io.valed.varlink"
@@ -87,6 +93,7 @@ put 0644 "$repo/Sources/ValeProtocol/io.valed.varlink" "$PREFIX/share/valed/io.v
 unit_dir="$PREFIX/lib/systemd/system"
 put 0644 "$repo/systemd/valed.service" "$unit_dir/valed.service"
 put 0644 "$repo/systemd/valed.socket" "$unit_dir/valed.socket"
+put 0644 "$repo/systemd/vale-switchd.service" "$unit_dir/vale-switchd.service"
 put 0644 "$repo/systemd/sysusers.d/valed.conf" "$PREFIX/lib/sysusers.d/valed.conf"
 put 0644 "$repo/systemd/tmpfiles.d/valed.conf" "$PREFIX/lib/tmpfiles.d/valed.conf"
 
@@ -103,7 +110,7 @@ completions="$repo/completions"
 [[ -f "$completions/valectl.fish" ]] && put 0644 "$completions/valectl.fish" "$PREFIX/share/fish/vendor_completions.d/valectl.fish"
 
 # 5. Documentation the units point at.
-for doc in systemd.md modules.md; do
+for doc in systemd.md modules.md forwarder.md; do
     [[ -f "$repo/docs/$doc" ]] && put 0644 "$repo/docs/$doc" "$PREFIX/share/doc/valed/$doc"
 done
 [[ -f "$repo/kernel/drivers.md" ]] && put 0644 "$repo/kernel/drivers.md" "$PREFIX/share/doc/valed/drivers.md"
@@ -140,6 +147,7 @@ if [[ -z "$DESTDIR" ]]; then
     if [[ -d /run/systemd/system ]]; then
         systemctl daemon-reload
         if [[ "$enable" == yes ]]; then
+            # valed.service wants vale-switchd.service: both start.
             systemctl enable --now valed.socket valed.service
         fi
     elif [[ "$enable" == yes ]]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Removes what scripts/install.sh installed, using its manifest
 # ($PREFIX/share/valed/install-manifest). Stops and disables the units first
-# when systemd runs. Switches and ports in the kernel are left as they are.
+# when systemd runs, and stops vale-switchd (the userspace forwarder).
+# Switches and ports in the kernel are left as they are.
 # /etc/valed/valed.yaml and /var/lib/valed are kept unless --purge is given.
 #
 #   sudo scripts/uninstall.sh [--purge]
@@ -32,8 +33,28 @@ if [[ -z "$DESTDIR" && "$(id -u)" != 0 ]]; then
     exit 1
 fi
 
-if [[ -z "$DESTDIR" && -d /run/systemd/system ]]; then
-    systemctl disable --now valed.service valed.socket 2>/dev/null || true
+# stop_switchd: SIGTERM to a vale-switchd running from this installation
+# that no service manager runs (valed started by hand spawns it detached).
+stop_switchd() {
+    local pids="" proc
+    for proc in /proc/[0-9]*; do
+        if [[ "$(readlink "$proc/exe" 2>/dev/null)" == "$PREFIX/sbin/vale-switchd" ]]; then pids+=" ${proc#/proc/}"; fi
+    done
+    [[ -n "$pids" ]] || return 0
+    echo "uninstall.sh: stopping vale-switchd (pid $pids)"
+    kill -TERM $pids 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 $pids 2>/dev/null || return 0; sleep 0.1; done
+    echo "uninstall.sh: vale-switchd (pid $pids) did not stop within 10 s" >&2
+}
+
+if [[ -z "$DESTDIR" ]]; then
+    if [[ -d /run/systemd/system ]]; then
+        systemctl disable --now valed.service valed.socket 2>/dev/null || true
+        # The forwarding process stops too (SIGTERM: its TAP devices stay, as
+        # valed's ports do; --purge removes its state file below).
+        systemctl stop vale-switchd.service 2>/dev/null || true
+    fi
+    stop_switchd
 fi
 
 removed=0
@@ -53,7 +74,9 @@ done < "$manifest"
 
 if [[ "$purge" == yes ]]; then
     rm -rf "$DESTDIR$SYSCONFDIR/valed" "$DESTDIR/var/lib/valed"
-    echo "uninstall.sh: purged $SYSCONFDIR/valed and /var/lib/valed"
+    # vale-switchd's port set: without it nothing comes back at its next start.
+    rm -f "$DESTDIR/run/valed/switchd.state" "$DESTDIR/run/valed/switchd.state.lock" "$DESTDIR/run/valed/switchd.sock"
+    echo "uninstall.sh: purged $SYSCONFDIR/valed, /var/lib/valed and /run/valed/switchd.state"
 fi
 
 if [[ -z "$DESTDIR" ]]; then

@@ -71,7 +71,7 @@ struct TAPDevice {
     /// True when an interface `name` exists in the calling thread's namespace;
     /// with its driver answer (tun/tap) when it does.
     func existing(_ name: String) -> (exists: Bool, isTAP: Bool) {
-        guard let fdValue = system.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0).value else {
+        guard let fdValue = system.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0).value else {
             return (false, false)
         }
         let fd = Int32(fdValue)
@@ -134,7 +134,15 @@ struct TAPDevice {
     }
 
     private func configure(_ name: String, mtu: Int?, what: String) throws(SwitchError) {
-        guard let fdValue = system.socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0).value else { return }
+        // An AF_UNIX socket carries the SIOC* interface requests as well as
+        // an AF_INET one (the kernel hands them to dev_ioctl), and needs no
+        // IP address family: vale-switchd.service allows only AF_UNIX and
+        // AF_PACKET (RestrictAddressFamilies=).
+        let opened = system.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard let fdValue = opened.value else {
+            let e = opened.error ?? .invalidArgument
+            throw SwitchError(.system, "\(what): no socket for its interface requests (MTU, up): \(e.explanation)", errno: e)
+        }
         let fd = Int32(fdValue)
         defer { system.close(fd) }
         let requests = InterfaceRequests(system: system)

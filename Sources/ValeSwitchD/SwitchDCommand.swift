@@ -82,7 +82,9 @@ struct SwitchDCommand: ParsableCommand {
         // the signals reach only the sigwait below.
         let signals = SignalWaiter(signals: [SIGTERM, SIGINT, SIGHUP, SIGUSR1])
         signal(SIGPIPE, SIG_IGN)
-        ValedLogging.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
+        // Its own SYSLOG_IDENTIFIER: `journalctl -t vale-switchd`, and its
+        // lines are not mistaken for valed's.
+        ValedLogging.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info, identifier: "vale-switchd")
         let logger = Logger(label: "vale-switchd")
 
         let stateFile = StateFile(path: state)

@@ -24,20 +24,22 @@ public enum ValedLogging {
 
     /// A handler for the logger `label`: `JournalLogHandler` when
     /// `shouldUseJournal`, else `StderrLogHandler`.
+    /// `identifier` is the journal's SYSLOG_IDENTIFIER (vale-switchd passes its own).
     public static func makeHandler(label: String, useJournal: Bool? = nil,
-                                   metadataProvider: Logger.MetadataProvider? = nil) -> any LogHandler {
+                                   metadataProvider: Logger.MetadataProvider? = nil,
+                                   identifier: String = "valed") -> any LogHandler {
         if useJournal ?? shouldUseJournal() {
-            return JournalLogHandler(label: label, metadataProvider: metadataProvider)
+            return JournalLogHandler(label: label, identifier: identifier, metadataProvider: metadataProvider)
         }
         return StderrLogHandler(label: label, metadataProvider: metadataProvider)
     }
 
     /// `LoggingSystem.bootstrap` with the handler `makeHandler` picks, at
     /// `level`. Call once, first thing in `main`.
-    public static func bootstrap(level: Logger.Level = .info) {
+    public static func bootstrap(level: Logger.Level = .info, identifier: String = "valed") {
         let journal = shouldUseJournal()
         LoggingSystem.bootstrap { label in
-            var handler = makeHandler(label: label, useJournal: journal)
+            var handler = makeHandler(label: label, useJournal: journal, identifier: identifier)
             handler.logLevel = level
             return handler
         }

@@ -75,7 +75,7 @@ check "re-activated by the next client" state_is valed.service active
 mkdir -p /run/systemd/system/valed.service.d
 if grep -qa -- 'test-wedge-on-sigusr1' /usr/local/sbin/valed; then
     wedge=engine
-    printf '[Service]\nWatchdogSec=3s\nTimeoutAbortSec=2s\nExecStart=\nExecStart=/usr/local/sbin/valed --test-wedge-on-sigusr1\n' \
+    printf '[Service]\nWatchdogSec=3s\nTimeoutAbortSec=2s\nExecStart=\nExecStart=/usr/local/sbin/valed --forwarder external --test-wedge-on-sigusr1\n' \
         > /run/systemd/system/valed.service.d/60-watchdog-test.conf
 else
     wedge=process
@@ -114,7 +114,7 @@ watchdog_outlives_a_long_apply() {
         return
     fi
     mkdir -p "$(dirname "$dropin")"
-    printf '[Service]\nWatchdogSec=5s\nTimeoutAbortSec=2s\nExecStart=\nExecStart=/usr/local/sbin/valed --test-wedge-on-sigusr1 --test-delay-apply 40\n' > "$dropin"
+    printf '[Service]\nWatchdogSec=5s\nTimeoutAbortSec=2s\nExecStart=\nExecStart=/usr/local/sbin/valed --forwarder external --test-wedge-on-sigusr1 --test-delay-apply 40\n' > "$dropin"
     systemctl daemon-reload
     systemctl restart valed.service
     check "long apply: valed active under WatchdogSec=5s" wait_for 30 state_is valed.service active
@@ -171,6 +171,8 @@ if grep -aE 'Operation not permitted|Permission denied|\(EPERM\)|\(EACCES\)' /ou
 else
     pass "no EPERM/EACCES from the sandbox in valed's log"
 fi
+# Issue 13: the forwarding process in vale-switchd.service.
+source /out/forwarder-checks.sh
 systemctl show valed.service > /out/valed.service.show
 journalctl -b --no-pager > /out/journal.txt 2>&1
 exit 0

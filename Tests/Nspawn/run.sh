@@ -10,10 +10,13 @@
 #   - a process that stops answering (SIGSTOP) is restarted by the watchdog
 #   - a 40-s apply under WatchdogSec=5s is not killed; a wedged engine still is
 #   - the journal holds valed's structured fields
+# and what issue 13 asks of vale-switchd.service (forwarder-checks.sh): both
+# units' security exposure, 0 pings lost across `systemctl restart valed`,
+# the gap after a kill -9 of vale-switchd, and teardown stopping it.
 # Prints one PASS/FAIL line per check and exits 1 if any check failed.
 #
 #   Tests/Nspawn/run.sh [--bin-dir DIR] [--keep]
-#       --bin-dir  where valed and valectl are (default: swift build --show-bin-path)
+#       --bin-dir  where valed, valectl and vale-switchd are (default: swift build --show-bin-path)
 #       --keep     keep the scratch directory (journal export, results) for inspection
 set -euo pipefail
 
@@ -29,7 +32,7 @@ while (($#)); do
     esac
 done
 [[ -n "$bin_dir" ]] || bin_dir="$(cd "$repo" && swift build --show-bin-path)"
-for tool in valed valectl; do
+for tool in valed valectl vale-switchd; do
     [[ -x "$bin_dir/$tool" ]] || { echo "run.sh: $bin_dir/$tool not built" >&2; exit 2; }
 done
 command -v systemd-nspawn >/dev/null || { echo "SKIP: systemd-nspawn missing (package systemd-container)"; exit 77; }
@@ -64,6 +67,7 @@ switches:
 YAML
 
 cp "$(dirname "$0")/checks.sh" "$scratch/checks.sh"
+cp "$(dirname "$0")/forwarder-checks.sh" "$scratch/out/forwarder-checks.sh"
 cat > "$units/valed-nspawn-checks.service" <<'UNIT'
 [Unit]
 Description=valed checks under a real systemd

@@ -77,17 +77,31 @@ struct SyscallSeamTests {
         #expect(system.calls.contains("bind(ifindex=7)"))
     }
 
+    /// A sandbox that refuses even the AF_UNIX socket (or EMFILE) makes the
+    /// MTU and the link's up state impossible: an error, not a TAP left down.
+    @Test func aTAPWhoseInterfaceRequestsCannotBeMadeIsAnError() throws {
+        let system = RecordingPacketSystem(failing: ["socket(1)": EAFNOSUPPORT])
+        #expect {
+            _ = try TAPDevice(system: system).create("vm1", owner: nil, group: nil, mtu: 1400)
+        } throws: { error in
+            "\(error)".contains("cannot create TAP vm1: no socket for its interface requests (MTU, up)")
+        }
+        #expect(!system.calls.contains { $0.hasPrefix("SIOCSIFMTU") || $0.hasPrefix("SIOCSIFFLAGS") })
+    }
+
     @Test func creatingATAPSetsOwnerGroupPersistenceMTUAndUp() throws {
         // The first SIOCGIFINDEX (does it exist?) fails: a new device.
         let system = RecordingPacketSystem(failing: ["SIOCGIFINDEX(vm1)": ENODEV])
         let result = try TAPDevice(system: system).create("vm1", owner: 1000, group: 100, mtu: 9000)
         #expect(result == .created)
+        // socket(1): the interface requests go through AF_UNIX, so
+        // vale-switchd.service needs no IP address family.
         #expect(system.calls == [
-            "socket(2)", "SIOCGIFINDEX(vm1)", "close",
+            "socket(1)", "SIOCGIFINDEX(vm1)", "close",
             "open(/dev/net/tun)", "TUNSETIFF(vm1,flags=0x5002)",
             "TUNSETVNETHDRSZ(10)", "TUNSETOFFLOAD(111)",  // CSUM|TSO4|TSO6|TSO_ECN|USO4|USO6
             "TUNSETOWNER(1000)", "TUNSETGROUP(100)", "TUNSETPERSIST(1)", "close",
-            "socket(2)", "SIOCSIFMTU(vm1)", "SIOCGIFFLAGS(vm1)", "SIOCSIFFLAGS(vm1)", "close",
+            "socket(1)", "SIOCSIFMTU(vm1)", "SIOCGIFFLAGS(vm1)", "SIOCSIFFLAGS(vm1)", "close",
         ])
     }
 

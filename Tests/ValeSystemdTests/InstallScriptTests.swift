@@ -12,7 +12,7 @@ struct InstallScriptTests {
     func placeholders(in dir: TemporaryDirectory) throws -> String {
         let bin = dir.path + "/bin"
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        for tool in ["valed", "valectl"] {
+        for tool in ["valed", "valectl", "vale-switchd"] {
             try "#!/bin/sh\necho \(tool)\n".write(toFile: "\(bin)/\(tool)", atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: "\(bin)/\(tool)")
         }
@@ -36,8 +36,9 @@ struct InstallScriptTests {
         let stage = scratch.path + "/stage"
         let first = try run("install.sh", destdir: stage, ["--bin-dir", bin])
         let expected: [(String, Int)] = [
-            ("/usr/local/sbin/valed", 0o755), ("/usr/local/bin/valectl", 0o755),
+            ("/usr/local/sbin/valed", 0o755), ("/usr/local/bin/valectl", 0o755), ("/usr/local/sbin/vale-switchd", 0o755),
             ("/usr/local/lib/systemd/system/valed.service", 0o644), ("/usr/local/lib/systemd/system/valed.socket", 0o644),
+            ("/usr/local/lib/systemd/system/vale-switchd.service", 0o644),
             ("/usr/local/lib/sysusers.d/valed.conf", 0o644), ("/usr/local/lib/tmpfiles.d/valed.conf", 0o644),
             ("/etc/modprobe.d/valed-netmap.conf", 0o644), ("/usr/local/lib/modules-load.d/valed-netmap.conf", 0o644),
             ("/etc/udev/rules.d/60-valed-netmap.rules", 0o644),
@@ -81,8 +82,12 @@ struct InstallScriptTests {
         let again = try run("uninstall.sh", destdir: stage)
         #expect(again.stdout.hasPrefix("uninstall.sh: nothing to remove"))
         _ = try run("install.sh", destdir: stage, ["--bin-dir", bin])
+        // vale-switchd's state file goes with --purge: nothing comes back at its next start.
+        try fm.createDirectory(atPath: stage + "/run/valed", withIntermediateDirectories: true)
+        try "{}".write(toFile: stage + "/run/valed/switchd.state", atomically: true, encoding: .utf8)
         _ = try run("uninstall.sh", destdir: stage, ["--purge"])
         #expect(!fm.fileExists(atPath: stage + "/etc/valed"))
+        #expect(!fm.fileExists(atPath: stage + "/run/valed/switchd.state"))
     }
 
     @Test func refusesEnableWhileStaging() throws {

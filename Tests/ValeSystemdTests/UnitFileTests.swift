@@ -54,7 +54,7 @@ struct UnitFileTests {
         let text = try String(contentsOf: Self.systemdDirectory.appendingPathComponent("valed.service"), encoding: .utf8)
         let lines = Set(text.split(separator: "\n").map(String.init))
         for required in ["Type=notify", "NotifyAccess=main", "WatchdogSec=30s", "Restart=on-failure",
-                         "ExecStart=/usr/local/sbin/valed", "ExecReload=/bin/kill -HUP $MAINPID", "KillMode=mixed",
+                         "ExecStart=/usr/local/sbin/valed --forwarder external", "ExecReload=/bin/kill -HUP $MAINPID", "KillMode=mixed",
                          "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes", "NoNewPrivileges=yes",
                          "RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_PACKET AF_XDP",
                          "CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_SYS_MODULE",

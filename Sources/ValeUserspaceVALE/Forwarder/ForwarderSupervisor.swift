@@ -331,6 +331,15 @@ public final class ForwarderSupervisor: @unchecked Sendable {
             logger.notice("vale-switchd pid \(watched.pid) exited with \(statusText) (stopped on purpose); it is started again when a change needs it")
             return
         }
+        if settings.mode == .external {
+            // The service manager restarts it (vale-switchd.service,
+            // Restart=on-failure); a second one started here would find the
+            // state file locked by systemd's, or take it first and leave
+            // systemd's failing in a loop. Wait for it and watch it again.
+            logger.warning("vale-switchd pid \(watched.pid) exited; its service manager starts it again (--forwarder external)")
+            readopt()
+            return
+        }
         let quick = Date().timeIntervalSince(watched.started) < 1
         let pause = state.withLock { s -> Double in
             s.quickDeaths = quick ? s.quickDeaths + 1 : 0
@@ -345,6 +354,23 @@ public final class ForwarderSupervisor: @unchecked Sendable {
             // every 2 s and reports the datapath down meanwhile.
             noteStartFailure("cannot start vale-switchd again: \(error)")
         }
+    }
+
+    /// External mode, after the watched forwarder exited: waits up to
+    /// `startTimeout` for the one the service manager starts and watches it.
+    private func readopt() {
+        let deadline = Date().addingTimeInterval(settings.startTimeout)
+        while Date() < deadline, !state.withLock({ $0.closing }) {
+            if let info = try? probe(timeout: 1) {
+                startLock.lock()
+                adopted(info)
+                watch(pid: info.pid, child: false)
+                startLock.unlock()
+                return
+            }
+            usleep(20_000)
+        }
+        logger.error("vale-switchd did not answer on \(settings.socket) within \(Int(settings.startTimeout)) s of its exit; is vale-switchd.service running? valed connects again at the next call")
     }
 
     /// valed stops: stop watching. The forwarder keeps forwarding.
