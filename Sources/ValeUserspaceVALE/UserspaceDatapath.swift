@@ -41,8 +41,8 @@ public final class UserspaceDatapath: Datapath {
             }
             // Nobody at the socket: start one and call again, or say why not.
             if let failure = forwarder.startFailure() {
-                let refused = DatapathError.forwarder(error, doing: what, socket: forwarder.settings.socket)
-                throw DatapathError(refused.kind, "\(refused.message); \(failure)")
+                throw DatapathError(.systemError(object: "vale-switchd"),
+                                    "cannot \(what): vale-switchd is not running (socket \(forwarder.settings.socket)): \(failure)")
             }
             do { return try body(forwarder.client) } catch {
                 throw DatapathError.forwarder(error, doing: what, socket: forwarder.settings.socket)

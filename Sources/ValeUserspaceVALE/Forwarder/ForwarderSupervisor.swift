@@ -165,9 +165,10 @@ public final class ForwarderSupervisor: @unchecked Sendable {
             return nil
         } catch {
             guard let failure = startFailure() else { return nil }
-            let hint = settings.mode == .external ? "; its service (vale-switchd.service) starts it, valed reconciles when it answers"
-                                                  : "; \(failure)"
-            return "vale-switchd is not running (socket \(settings.socket)): \(Self.reason(error))\(hint)"
+            if settings.mode == .external {
+                return "vale-switchd is not running (socket \(settings.socket)): \(Self.reason(error)); its service (vale-switchd.service) starts it, valed reconciles when it answers"
+            }
+            return "vale-switchd is not running (socket \(settings.socket)): \(failure)"
         }
     }
 
@@ -202,7 +203,7 @@ public final class ForwarderSupervisor: @unchecked Sendable {
     private func spawnAndWait() throws -> ForwarderInfo {
         guard let executable = settings.resolvedExecutable() else {
             throw DatapathError(.systemError(object: "vale-switchd"),
-                                "vale-switchd is not running (socket \(settings.socket)) and cannot be started: no vale-switchd beside valed or in $PATH (give --forwarder-path)")
+                                "no vale-switchd beside valed or in $PATH to start (give --forwarder-path)")
         }
         let arguments = [executable, "--socket", settings.socket, "--state", settings.stateFile]
         var environment = ProcessInfo.processInfo.environment
