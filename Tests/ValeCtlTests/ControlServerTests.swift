@@ -333,7 +333,12 @@ import Glibc
         defer { directory.remove() }
         let path = directory.path + "/valed.sock"
         let server = ControlServer(configuration: ControlServerConfiguration(listener: .path(path)), handler: FakeHandler())
-        let task = Task { try await server.run() }
+        // The server task runs on a thread of its own: under the full suite the
+        // shared pool (two threads here) can be held by other suites' blocking
+        // work for longer than `eventually` waits, and the server then never
+        // got to bind (seen once under load: "condition not met within 20 s").
+        let executor = ThreadTaskExecutor(name: "run-stops-test")
+        let task = Task(executorPreference: executor) { try await server.run() }
         try await eventually { (try? VarlinkClient(path: path, timeout: 5)) != nil }
         task.cancel()
         try await task.value
