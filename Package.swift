@@ -123,7 +123,7 @@ let package = Package(
 
         // `vale-switchd`: the userspace switches in a process of their own, driven over io.valed.forwarder.
         .executableTarget(name: "vale-switchd", dependencies: [
-            "ValeForwarding", "ValeProtocol", "ValeSwitch", "ValeSystemd",
+            "ValeForwarding", "ValeProtocol", "ValeSwitch", "ValeSystemd", "NetmapKit",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/ValeSwitchD"),

@@ -24,7 +24,8 @@ public enum VALESwitchName {
         PortNameError.reason { () throws(PortNameError) in try validate(name) }
     }
 
-    static func isIdentifierByte(_ byte: UInt8) -> Bool {
+    /// `[A-Za-z0-9_]`: libnetmap's identifier bytes (NETMAP-API.md 4.1).
+    public static func isIdentifierByte(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
     }
 }

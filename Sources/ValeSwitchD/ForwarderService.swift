@@ -1,4 +1,5 @@
 import Foundation
+import NetmapKit
 import Logging
 import Synchronization
 import ValeForwarding
@@ -474,9 +475,8 @@ final class ForwarderService: @unchecked Sendable {
         // The forwarder's own rule for a switch label (io.valed.forwarder):
         // ValeSwitch takes any label; valed sends VALE names, which it checks
         // with NetmapKit's grammar before they get here.
-        let isLabel = (1...15).contains(name.utf8.count) && name.utf8.allSatisfy {
-            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F
-        }
+        let isLabel = (1...VALELimits.maxInterfaceNameLength).contains(name.utf8.count)
+            && name.utf8.allSatisfy(VALESwitchName.isIdentifierByte)
         if !isLabel {
             throw ForwarderError.invalidArgument("name", message: "invalid switch name '\(name)': 1 to 15 characters of letters, digits and '_'")
         }
