@@ -130,6 +130,12 @@ public final class QEMUGuest: @unchecked Sendable {
                let end = received[range.upperBound...].firstIndex(of: "\n") {
                 return String(received[from..<end])
             }
+            // The guest read a line it could not parse (guest-init.sh): the
+            // command will never be answered, so say so now.
+            if let bad = received.range(of: "@@BAD ", range: from..<received.endIndex),
+               let end = received[bad.upperBound...].firstIndex(of: "\n") {
+                throw GuestError("\(name): the guest read a garbled command line \"\(received[bad.upperBound..<end])\" while the host waited for \"\(marker)\"\n\(diagnosticsLocked())")
+            }
             if closed { throw GuestError("\(name): QEMU exited before \"\(marker)\"\n\(diagnosticsLocked())") }
             if !condition.wait(until: deadline) {
                 throw GuestError("\(name): no \"\(marker)\" within \(Int(timeout)) s\n\(diagnosticsLocked())")

@@ -33,17 +33,30 @@ ip addr add "$ip" dev eth0
 ip link set eth0 up
 echo "vm: $name eth0 $(cat /sys/class/net/eth0/address) $ip"
 
+# The command loop runs in a child of this shell, not in PID 1: orphans
+# (the host's background jobs) are reparented to PID 1, and a SIGCHLD that
+# reaches busybox's `read` in the middle of a line makes it start the line
+# again, losing what it had read ("9 timeout ..." read as " timeout ...").
+# A line without a number is answered with "@@BAD" instead of being run.
+serve() {
+  echo "@@READY $name"
+  while IFS= read -r line; do
+    n=${line%% *}
+    case $n in
+      ''|*[!0-9]*) echo "@@BAD $line"; continue ;;
+    esac
+    command=${line#* }
+    sh -c "$command" </dev/null >/tmp/.agent-out 2>&1
+    status=$?
+    echo "@@BEGIN $n"
+    cat /tmp/.agent-out
+    echo "@@END $n $status"
+  done
+}
 stty -F /dev/ttyS1 raw -echo
-exec </dev/ttyS1 >/dev/ttyS1 2>&1
-echo "@@READY $name"
-while IFS= read -r line; do
-  n=${line%% *}
-  command=${line#* }
-  sh -c "$command" </dev/null >/tmp/.agent-out 2>&1
-  status=$?
-  echo "@@BEGIN $n"
-  cat /tmp/.agent-out
-  echo "@@END $n $status"
-done
+serve </dev/ttyS1 >/dev/ttyS1 2>&1 &
+server=$!
+# PID 1 reaps the orphans meanwhile; `wait` returns when the loop ends.
+while kill -0 "$server" 2>/dev/null; do wait "$server" || sleep 0.2; done
 echo "vm: $name command channel closed" >/dev/console
 poweroff -f
