@@ -35,7 +35,18 @@ do {
     exit(1)
 }
 print("ready")
-Thread.sleep(forTimeInterval: seconds)
+// Runs for --seconds, or until SIGTERM/SIGINT; prints the counters either way
+// (run.sh checks that every frame sent is delivered or counted as a drop).
+let done = DispatchSemaphore(value: 0)
+var signalSources: [DispatchSourceSignal] = []
+for number in [SIGTERM, SIGINT] {
+    signal(number, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+    source.setEventHandler { done.signal() }
+    source.resume()
+    signalSources.append(source)
+}
+_ = done.wait(timeout: .now() + seconds)
 for port in host.list().first?.ports ?? [] {
     let c = port.counters
     print("\(port.name) rx=\(c.rxPackets) rxbytes=\(c.rxBytes) rxdrops=\(c.rxDrops) tx=\(c.txPackets) txbytes=\(c.txBytes) txdrops=\(c.txDrops)")
