@@ -101,9 +101,13 @@ public struct DatapathInfo: Sendable, Equatable {
     public var reason: String
     /// The netmap API version the kernel accepted (kernel datapath).
     public var netmapAPIVersion: Int?
+    /// What the switches run in, for messages about it vanishing and coming
+    /// back: "netmap" (the kernel module) or "vale-switchd" (the forwarding
+    /// process).
+    public var component: String
 
-    public init(kind: Kind, reason: String, netmapAPIVersion: Int? = nil) {
-        self.kind = kind; self.reason = reason; self.netmapAPIVersion = netmapAPIVersion
+    public init(kind: Kind, reason: String, netmapAPIVersion: Int? = nil, component: String) {
+        self.kind = kind; self.reason = reason; self.netmapAPIVersion = netmapAPIVersion; self.component = component
     }
 }
 

@@ -6,8 +6,9 @@ import ValeState
 /// feet), come back, or be reloaded on purpose with the ports restored.
 extension Engine {
     /// Checks that the datapath is still there; called periodically. When
-    /// netmap vanished every kernel port is marked gone with the reason; when
-    /// it is back valed reopens it and reconciles everything.
+    /// it vanished (netmap unloaded, vale-switchd gone) every port is marked
+    /// gone with the reason; when it is back valed reopens it and reconciles
+    /// everything.
     public func checkDatapath() async {
         await locked("datapath check", orElse: { _ in }) { await self.checkDatapathLocked() }
     }
@@ -18,20 +19,20 @@ extension Engine {
             datapathDown = reason
             datapath.suspend()
             observed = []
-            logger.error("\(reason); every kernel port is gone until it returns")
-            hub.publish(EngineEvent(kind: .module, subject: "netmap", detail: reason))
+            logger.error("\(reason); every port is gone until \(datapath.info.component) returns")
+            hub.publish(EngineEvent(kind: .module, subject: datapath.info.component, detail: reason))
             return
         }
         guard datapathDown != nil else { return }
         do {
             try datapath.resume()
         } catch {
-            logger.error("netmap is back but cannot be opened: \(error)")
+            logger.error("\(datapath.info.component) is back but cannot be opened: \(error)")
             return
         }
         datapathDown = nil
-        logger.notice("netmap is back; restoring the switches")
-        hub.publish(EngineEvent(kind: .module, subject: "netmap", detail: "netmap is back; reconciling"))
+        logger.notice("\(datapath.info.component) is back; restoring the switches")
+        hub.publish(EngineEvent(kind: .module, subject: datapath.info.component, detail: "\(datapath.info.component) is back; reconciling"))
         await reconcileLocked(stopOnFailure: false)
     }
 

@@ -21,7 +21,7 @@ public struct EngineEvent: Sendable, Equatable {
     }
     public var time: Date
     public var kind: Kind
-    /// The object: "vale0:eth0", "vm1", "netmap".
+    /// The object: "vale0:eth0", "vm1", "netmap", "vale-switchd".
     public var subject: String
     public var detail: String
 

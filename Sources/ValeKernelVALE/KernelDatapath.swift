@@ -32,7 +32,7 @@ public final class KernelDatapath: Datapath {
         self.netdevExists = netdevExists
         self.driverSwapper = driverSwapper
         self.attachGuard = attachGuard
-        self.info = DatapathInfo(kind: .kernel, reason: reason, netmapAPIVersion: Int(Netmap.apiVersion))
+        self.info = DatapathInfo(kind: .kernel, reason: reason, netmapAPIVersion: Int(Netmap.apiVersion), component: "netmap")
     }
 
     /// The open control device, or an error saying why there is none.

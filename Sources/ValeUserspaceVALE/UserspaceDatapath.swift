@@ -24,7 +24,7 @@ public final class UserspaceDatapath: Datapath {
     public init(forwarder: ForwarderSupervisor, configuration: UserspaceConfig, reason: String) {
         self.forwarder = forwarder
         self.switchConfiguration = configuration
-        self.info = DatapathInfo(kind: .userspace, reason: reason)
+        self.info = DatapathInfo(kind: .userspace, reason: reason, component: "vale-switchd")
     }
 
     // MARK: Calls to vale-switchd

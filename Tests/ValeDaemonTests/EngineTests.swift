@@ -269,6 +269,27 @@ extension Store {
         #expect(dp.takeCalls() == ["resume", "attach vale0:eth1"])
         #expect(await engine.list().first?.state == .ok)
     }
+
+    @Test func theDatapathThatVanishesAndReturnsIsNamedInTheEvents() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1"])
+        dp.info = DatapathInfo(kind: .userspace, reason: "test", component: "vale-switchd")
+        let engine = Engine(datapath: dp, store: try Store(directory: dir.path), configPath: "-", logger: Logger(label: "t"))
+        try await engine.start(config: ConfigParser(fileName: "t", onlineCPUs: 4).parse("switches:\n  vale0:\n    ports:\n      - nic: eth1\n"))
+        let events = await engine.events()
+        dp.deviceGone = "vale-switchd is not running"
+        dp.ports = []
+        await engine.checkDatapath()
+        dp.deviceGone = nil
+        await engine.checkDatapath()
+        var seen: [EngineEvent] = []
+        for await e in events where e.kind == .module {
+            seen.append(e)
+            if seen.count == 2 { break }
+        }
+        #expect(seen.map(\.subject) == ["vale-switchd", "vale-switchd"])
+        #expect(seen.map(\.detail) == ["vale-switchd is not running", "vale-switchd is back; reconciling"])
+    }
 }
 
 @Suite struct DriverSwapTests {

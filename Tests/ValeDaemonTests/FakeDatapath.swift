@@ -17,7 +17,7 @@ final class FakeDatapath: Datapath, @unchecked Sendable {
 
     init(netdevs: Set<String>) { self.netdevs = netdevs }
 
-    let info = DatapathInfo(kind: .kernel, reason: "test")
+    var info = DatapathInfo(kind: .kernel, reason: "test", component: "netmap")
     /// What the datapath says about offloads (netmap: false).
     var carriesOffloads = false
     /// netmap's, with the offloads and buffer size the test sets.
