@@ -128,7 +128,8 @@ public struct Daemon: Sendable {
                                                       privilegedGroup: .named(options.controlGroup)),
             handler: handler, logger: Logger(label: "valed.control"))
         if let metricsAddress {
-            let metrics = MetricsServer(address: metricsAddress, collector: MetricsCollector(engine: engine, modules: modules, nics: links))
+            let metrics = MetricsServer(address: metricsAddress, collector: MetricsCollector(engine: engine, modules: modules, nics: links,
+                                                                                                forwarder: provider.forwarder))
             parts.append(DaemonPart("metrics", after: parts.last, start: { try await metrics.start() }, serve: { try await metrics.run() }))
         }
         // Last of the servers: a client that can connect finds every other part up.

@@ -62,4 +62,22 @@ import ValeState
         #expect(page.contains(#"valed_port_rx_packets_total{switch="vale0",port="p0",kind="nic"} 7"#), "\(page)")
         #expect(page.contains(#"valed_port_drops_total{switch="vale0",port="p0",kind="nic"} 1"#))
     }
+
+    @Test func theForwardingProcessIsOnThePage() {
+        let r = PrometheusCollectorRegistry()
+        MetricsCollector.record(ForwardingProcessStatus(name: "vale-switchd", supervision: .external, socket: "/run/valed/switchd.sock",
+                                                        running: true, pid: 42, uptimeSeconds: 12.5, restarts: 3), into: r)
+        let page = r.emitToString()
+        #expect(page.contains("valed_forwarder_up 1"), "\(page)")
+        #expect(page.contains("# TYPE valed_forwarder_restarts_total counter"))
+        #expect(page.contains("valed_forwarder_restarts_total 3"))
+        #expect(page.contains("valed_forwarder_uptime_seconds 12.5"))
+        let down = PrometheusCollectorRegistry()
+        MetricsCollector.record(ForwardingProcessStatus(name: "vale-switchd", supervision: .spawn, socket: "s", running: false,
+                                                        restarts: 3, problem: "not running"), into: down)
+        let downPage = down.emitToString()
+        #expect(downPage.contains("valed_forwarder_up 0"))
+        #expect(downPage.contains("valed_forwarder_restarts_total 3"))
+        #expect(!downPage.contains("valed_forwarder_uptime_seconds"))
+    }
 }

@@ -44,6 +44,7 @@ struct MetricsDaemonTests {
         #expect(first.stdout.contains("valed_switch_learned_macs{switch=\"vale0\"}"))
         #expect(sample(first.stdout, "valed_port_carrier", port: t.ha) == 1)
         #expect(first.stdout.contains("valed_datapath{datapath=\"userspace\"} 1"))
+        #expect(first.stdout.contains("\nvaled_forwarder_up 1"), "vale-switchd answers")
         for name in ["valed_reconciles_total", "valed_reconcile_failures_total 0", "valed_last_reconcile_timestamp_seconds",
                      "valed_module_state{", "process_resident_memory_bytes", "process_open_fds", "process_threads",
                      "process_cpu_seconds_total", "valed_port_tx_bytes_total{", "valed_port_drops_total{", "valed_nic_drops_total{"] {

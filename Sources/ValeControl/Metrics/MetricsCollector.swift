@@ -11,11 +11,14 @@ public struct MetricsCollector: Sendable {
     let engine: Engine
     let modules: ModuleProviding?
     let nics: NICInspecting?
+    let forwarder: ForwardingProcessProviding?
 
-    public init(engine: Engine, modules: ModuleProviding? = nil, nics: NICInspecting? = nil) {
+    public init(engine: Engine, modules: ModuleProviding? = nil, nics: NICInspecting? = nil,
+                forwarder: ForwardingProcessProviding? = nil) {
         self.engine = engine
         self.modules = modules
         self.nics = nics
+        self.forwarder = forwarder
     }
 
     /// The page in the Prometheus text format (version 0.0.4).
@@ -27,6 +30,7 @@ public struct MetricsCollector: Sendable {
         recordPorts(rows, into: registry)
         recordSwitches(rows, into: registry)
         recordDaemon(status, totals, into: registry)
+        if let forwarder { Self.record(forwarder.status(), into: registry) }
         if let process = ProcessStatistics.current() { Self.record(process, into: registry) }
         return registry.emitToBuffer()
     }
@@ -99,6 +103,18 @@ public struct MetricsCollector: Sendable {
                             help: "State of the netmap kernel module (1 for the current one)")
                     .set(info.state == state ? 1.0 : 0.0)
             }
+        }
+    }
+
+    /// The forwarding process (vale-switchd on the userspace datapath).
+    static func record(_ f: ForwardingProcessStatus, into r: PrometheusCollectorRegistry) {
+        r.makeGauge(name: "valed_forwarder_up", help: "1 when the forwarding process (\(f.name)) answers valed")
+            .set(f.running ? 1.0 : 0.0)
+        r.makeCounter(name: "valed_forwarder_restarts_total",
+                      help: "Starts of \(f.name) over its state file (crashes, restarts, upgrades); the last known value while it does not answer")
+            .increment(by: Int64(f.restarts))
+        if let uptime = f.uptimeSeconds {
+            r.makeGauge(name: "valed_forwarder_uptime_seconds", help: "Seconds since \(f.name) started").set(uptime)
         }
     }
 
