@@ -130,5 +130,48 @@ private func problems(_ yaml: String) -> [String] {
         let back = try parse(text)
         #expect(Set(back.desired.attachments.keys) == Set(config.desired.attachments.keys))
         #expect(back.desired.persistentPorts == config.desired.persistentPorts)
+        #expect(back == config, "\(text)")
+    }
+
+    /// `valectl config show > valed.yaml` keeps every setting, not only the
+    /// switches: module, nic defaults, userspace, metrics, per-port settings.
+    @Test func everySettingSurvivesARenderAndAParse() throws {
+        let yaml = """
+        datapath: userspace
+        module:
+          load: false
+          name: netmap_lin
+          options: { max_bridges: 16 }
+          parameters: { bridge_batch: "a \\"quoted\\" value: with colon" }
+          native-drivers: /opt/netmap drivers
+        nic:
+          offloads: true
+          pause-frames: false
+          carrier-timeout: 2.5
+          features: { rx-gro: false, tx-nocache-copy: true }
+        userspace:
+          mac-table-size: 4096
+          mac-aging: 60
+          ring-mib: 8
+        metrics:
+          address: "[::1]:9464"
+          allow-remote: true
+        switches:
+          vale0:
+            ports:
+              - nic: eth1
+                host-stack: true
+                polling: { cpu: 1, cpus: 2 }
+                settings: { promiscuous: false, vlan-stripping: true, carrier-timeout: 0, features: { rx-gro: true } }
+              - nic: eth2
+        """
+        let config = try parse(yaml)
+        #expect(config.module.parameters["bridge_batch"] == #"a "quoted" value: with colon"#)
+        let text = ConfigRenderer().render(config: config, desired: config.desired)
+        let back = try parse(text)
+        #expect(back == config, "\(text)")
+        // Defaults are left out.
+        #expect(!ConfigRenderer().render(config: ValedConfig(), desired: DesiredState()).contains("userspace:"))
+        #expect(ConfigRenderer().render(config: ValedConfig(), desired: DesiredState()) == "datapath: auto\n")
     }
 }
