@@ -155,9 +155,8 @@ public final class PipeRegistry: PipeProviding, Sendable {
     public func delete(name: String) async throws -> PipeDeleted {
         let held = pipes.withLock { $0.removeValue(forKey: name) }
         let stored = await engine.storedPipes()[name] != nil
-        guard held != nil || stored else {
-            throw DatapathError(.notFound(kind: "pipe", name: name), "cannot delete pipe \(name): no pipe named \(name)")
-        }
+        // Like `port delete` and `detach`: what is already gone is no error.
+        guard held != nil || stored else { return PipeDeleted(changed: false, message: "pipe \(name) does not exist") }
         do { try await engine.setStoredPipe(name, nil) } catch {
             if let held { pipes.withLock { $0[name] = held } }
             throw DatapathError.failed("cannot delete pipe \(name): the state could not be saved: \(error)")

@@ -78,6 +78,18 @@ import ValeState
         #expect(Set(f.seam.calls.filter { $0.kind == .close }.map(\.fd)) == Set(fds), "both netmap descriptors are closed")
     }
 
+    @Test func deletingAPipeThatDoesNotExistChangesNothing() async throws {
+        let f = try Fixture()
+        _ = try await f.registry.create(name: "p0", slots: nil)
+        let callsBefore = f.seam.calls.count
+        let reply = try await f.registry.delete(name: "p1")
+        #expect(!reply.changed)
+        #expect(reply.message == "pipe p1 does not exist")
+        #expect(f.registry.list().pipes.map(\.name) == ["p0"])
+        #expect(await f.engine.storedPipes().keys.sorted() == ["p0"])
+        #expect(f.seam.calls.count == callsBefore, "no netmap call")
+    }
+
     @Test func aStoredPipeThatCannotBeReopenedStaysRecordedUntilDeleted() async throws {
         let f = try Fixture()
         try await f.engine.setStoredPipe("p9", StoredPipe(slots: 64))
