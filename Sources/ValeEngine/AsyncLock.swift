@@ -52,6 +52,27 @@ final class AsyncLock: Sendable {
         return try await Self.$held.withValue(held) { try await body() }
     }
 
+    /// Runs `body` holding the lock if nobody holds it or waits for it now;
+    /// otherwise returns nil at once, without waiting. A re-entry is
+    /// refused as in `run`.
+    func runIfFree<T: Sendable>(_ operation: String, _ body: @Sendable () async throws -> T) async throws -> T? {
+        let key = ObjectIdentifier(self)
+        if let outer = Self.held[key], state.withLock({ $0.holder?.acquisition == outer.acquisition }) {
+            throw Self.reentry(operation, inside: outer.operation)
+        }
+        let acquisition: UInt64? = state.withLock { s in
+            guard s.holder == nil, s.waiters.isEmpty else { return nil }
+            s.acquisitions += 1
+            s.holder = Holder(operation: operation, since: .now, acquisition: s.acquisitions)
+            return s.acquisitions
+        }
+        guard let acquisition else { return nil }
+        defer { release() }
+        var held = Self.held
+        held[key] = (operation, acquisition)
+        return try await Self.$held.withValue(held) { try await body() }
+    }
+
     /// The sentence for a refused re-entry.
     static func reentry(_ operation: String, inside outer: String) -> EngineError {
         EngineError(.conflict, "cannot run \(operation) now: it was called from inside \(outer), which holds the engine's lock "

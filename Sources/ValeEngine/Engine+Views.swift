@@ -52,6 +52,17 @@ extension Engine {
         return rows.filter { $0.switchName == switchName }
     }
 
+    /// The rows for a metrics scrape, which must not wait behind a long
+    /// operation (an apply, a reload, a module reload or a driver swap can
+    /// hold the engine's lock for many seconds, longer than a scraper's
+    /// timeout): when the lock is taken the rows come from the last
+    /// observation, and `busy` names the operation that holds it.
+    public func listWithoutWaiting() async -> (rows: [PortStatus], busy: String?) {
+        let refreshed: Bool? = try? await lock.runIfFree("list for metrics") { await self.refreshObserved(); return true }
+        if refreshed == true { return (portRows(), nil) }
+        return (portRows(), lock.holder?.operation ?? "another operation")
+    }
+
     func portRows() -> [PortStatus] {
         var rows: [PortStatus] = []
         var seen = Set<String>()

@@ -120,4 +120,41 @@ final class Gate: Sendable {
         _ = await reload.value
         #expect(await engine.heartbeat().busy == nil)
     }
+
+    /// A metrics scrape gets the last observed rows at once while a long
+    /// operation holds the lock, and fresh ones (no `busy`) after it.
+    @Test func aScrapeDoesNotWaitBehindALongOperation() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let (engine, dp) = try await startedEngine(dir)
+        let gate = Gate()
+        let reload = Task { await engine.reloadModule(unload: { await gate.wait() }, load: {}) }
+        while !gate.arrived { try await Task.sleep(for: .milliseconds(10)) }
+        let before = dp.observations
+        let during = await outcome(within: .seconds(20)) { await engine.listWithoutWaiting() }
+        #expect(during.value?.busy == "module reload", "\(during)")
+        #expect(during.value?.rows.map(\.name).sorted() == ["eth1", "vm1"])
+        #expect(dp.observations == before, "the ports are not asked for while the reload holds the lock")
+        gate.open()
+        _ = await reload.value
+        let afterReload = dp.observations
+        let after = await outcome(within: .seconds(20)) { await engine.listWithoutWaiting() }
+        #expect(after.value?.busy == nil, "\(after)")
+        #expect(dp.observations > afterReload, "fresh rows once the lock is free")
+    }
+
+    @Test func runIfFreeRunsOnlyWhenNobodyHoldsOrWaitsForTheLock() async throws {
+        let lock = AsyncLock()
+        #expect(try await lock.runIfFree("a") { 1 } == 1)
+        let gate = Gate()
+        let holder = Task { try await lock.run("long") { await gate.wait() } }
+        while !gate.arrived { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try await lock.runIfFree("b") { 2 } == nil)
+        #expect(lock.holder?.operation == "long")
+        gate.open()
+        try await holder.value
+        #expect(try await lock.runIfFree("c") { 3 } == 3)
+        #expect(lock.holder == nil)
+        // Inside the lock it is refused as a re-entry, not run and not waited for.
+        await #expect(throws: EngineError.self) { try await lock.run("outer") { _ = try await lock.runIfFree("inner") { 4 } } }
+    }
 }

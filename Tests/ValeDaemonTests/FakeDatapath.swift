@@ -32,7 +32,10 @@ final class FakeDatapath: Datapath, @unchecked Sendable {
         if let message = failures[call] { throw Failure(description: message) }
     }
 
-    func observe() throws -> [ObservedPort] { lock.lock(); defer { lock.unlock() }; return ports }
+    /// How often the engine asked for the ports (VALE_LIST).
+    var observations: Int { lock.lock(); defer { lock.unlock() }; return observeCount }
+    private var observeCount = 0
+    func observe() throws -> [ObservedPort] { lock.lock(); defer { lock.unlock() }; observeCount += 1; return ports }
     func interfaceExists(_ name: String) -> Bool { lock.lock(); defer { lock.unlock() }; return netdevs.contains(name) }
 
     func createPersistentPort(_ spec: PersistentPortSpec) throws -> PortGeometry {

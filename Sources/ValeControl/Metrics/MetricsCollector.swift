@@ -4,8 +4,10 @@ import ValeDatapath
 import ValeEngine
 
 /// Builds the /metrics page at scrape time from what `valectl list` and
-/// `valectl status` read: nothing is sampled in between, and a scrape
-/// waits for the engine like any client call does (it never holds it).
+/// `valectl status` read: nothing is sampled in between. A scrape never
+/// waits behind a long operation that holds the engine (an apply, a module
+/// reload): then the port rows are those of the last observation and
+/// `valed_engine_busy` is 1.
 /// Names and labels are listed in docs/metrics.md.
 public struct MetricsCollector: Sendable {
     let engine: Engine
@@ -24,12 +26,15 @@ public struct MetricsCollector: Sendable {
     /// The page in the Prometheus text format (version 0.0.4).
     public func render() async -> [UInt8] {
         let registry = PrometheusCollectorRegistry()
-        let rows = await engine.list()
+        let (rows, busy) = await engine.listWithoutWaiting()
         let status = await engine.status()
         let totals = await engine.reconcileTotals
         recordPorts(rows, into: registry)
         recordSwitches(rows, into: registry)
         recordDaemon(status, totals, into: registry)
+        registry.makeGauge(name: "valed_engine_busy",
+                           help: "1 while a long operation (apply, reload, module reload) holds the engine: port counters are from before it")
+            .set(busy == nil ? 0.0 : 1.0)
         if let forwarder { Self.record(forwarder.status(), into: registry) }
         if let process = ProcessStatistics.current() { Self.record(process, into: registry) }
         return registry.emitToBuffer()
