@@ -32,7 +32,7 @@ public struct MetricsCollector: Sendable {
         recordPorts(rows, into: registry)
         recordSwitches(rows, into: registry)
         recordDaemon(status, totals, into: registry)
-        registry.makeGauge(name: "valed_engine_busy",
+        registry.gauge("valed_engine_busy",
                            help: "1 while a long operation (apply, reload, module reload) holds the engine: port counters are from before it")
             .set(busy == nil ? 0.0 : 1.0)
         if let forwarder { Self.record(forwarder.status(), into: registry) }
@@ -43,11 +43,11 @@ public struct MetricsCollector: Sendable {
     private func recordPorts(_ rows: [PortStatus], into r: PrometheusCollectorRegistry) {
         for row in rows {
             let labels = [("switch", row.switchName ?? ""), ("port", row.name), ("kind", row.kind.rawValue)]
-            r.makeGauge(name: "valed_port_ok", labels: labels,
+            r.gauge("valed_port_ok", labels: labels,
                         help: "1 when the port is as desired, 0 when it is missing or failed (see valectl list)")
                 .set(row.state.isOK ? 1.0 : 0.0)
             if let carrier = row.carrier {
-                r.makeGauge(name: "valed_port_carrier", labels: labels, help: "Carrier of the attached NIC (1 up, 0 down)")
+                r.gauge("valed_port_carrier", labels: labels, help: "Carrier of the attached NIC (1 up, 0 down)")
                     .set(carrier ? 1.0 : 0.0)
             }
             if let counters = row.counters { Self.record(counters, prefix: "valed_port", what: "the switch port", labels: labels, into: r) }
@@ -68,7 +68,7 @@ public struct MetricsCollector: Sendable {
         for (name, help, value) in rows {
             // A fresh registry per scrape: the counter starts at 0 and takes
             // the datapath's absolute value.
-            r.makeCounter(name: "\(prefix)_\(name)", labels: labels, help: help).increment(by: Int64(clamping: value))
+            r.counter("\(prefix)_\(name)", labels: labels, help: help).increment(by: Int64(clamping: value))
         }
     }
 
@@ -76,35 +76,35 @@ public struct MetricsCollector: Sendable {
         var ports: [String: Int] = [:]
         for row in rows { if let name = row.switchName { ports[name, default: 0] += 1 } }
         for (name, count) in ports.sorted(by: { $0.key < $1.key }) {
-            r.makeGauge(name: "valed_switch_ports", labels: [("switch", name)], help: "Ports on the switch").set(Double(count))
+            r.gauge("valed_switch_ports", labels: [("switch", name)], help: "Ports on the switch").set(Double(count))
         }
         // Empty where the datapath does not expose its tables (netmap).
         for (name, learned) in engine.datapath.learnedAddressCounts() {
-            r.makeGauge(name: "valed_switch_learned_macs", labels: [("switch", name)],
+            r.gauge("valed_switch_learned_macs", labels: [("switch", name)],
                         help: "MAC addresses in the switch's learning table (userspace datapath)")
                 .set(Double(learned))
         }
     }
 
     private func recordDaemon(_ status: EngineStatus, _ totals: ReconcileTotals, into r: PrometheusCollectorRegistry) {
-        r.makeCounter(name: "valed_reconciles_total", help: "Reconciles since valed started").increment(by: Int64(totals.reconciles))
-        r.makeCounter(name: "valed_reconcile_failures_total", help: "Reconcile steps that failed since valed started")
+        r.counter("valed_reconciles_total", help: "Reconciles since valed started").increment(by: Int64(totals.reconciles))
+        r.counter("valed_reconcile_failures_total", help: "Reconcile steps that failed since valed started")
             .increment(by: Int64(totals.failedSteps))
         if let last = status.lastReconcile {
-            r.makeGauge(name: "valed_last_reconcile_timestamp_seconds", help: "When the last reconcile started (seconds since the epoch)")
+            r.gauge("valed_last_reconcile_timestamp_seconds", help: "When the last reconcile started (seconds since the epoch)")
                 .set(last.started.timeIntervalSince1970)
-            r.makeGauge(name: "valed_last_reconcile_success", help: "1 when every step of the last reconcile succeeded")
+            r.gauge("valed_last_reconcile_success", help: "1 when every step of the last reconcile succeeded")
                 .set(last.succeeded ? 1.0 : 0.0)
         }
         for kind in [DatapathInfo.Kind.kernel, .userspace] {
-            r.makeGauge(name: "valed_datapath", labels: [("datapath", kind.rawValue)], help: "The datapath valed runs (1 for the one in use)")
+            r.gauge("valed_datapath", labels: [("datapath", kind.rawValue)], help: "The datapath valed runs (1 for the one in use)")
                 .set(status.datapath.kind == kind ? 1.0 : 0.0)
         }
-        r.makeGauge(name: "valed_datapath_up", help: "0 when the datapath is gone (netmap unloaded under valed)")
+        r.gauge("valed_datapath_up", help: "0 when the datapath is gone (netmap unloaded under valed)")
             .set(status.datapathDown == nil ? 1.0 : 0.0)
         if let info = modules?.info() {
             for state in ModuleStatus.State.allCases {
-                r.makeGauge(name: "valed_module_state", labels: [("module", info.name), ("state", state.rawValue)],
+                r.gauge("valed_module_state", labels: [("module", info.name), ("state", state.rawValue)],
                             help: "State of the netmap kernel module (1 for the current one)")
                     .set(info.state == state ? 1.0 : 0.0)
             }
@@ -113,27 +113,40 @@ public struct MetricsCollector: Sendable {
 
     /// The forwarding process (vale-switchd on the userspace datapath).
     static func record(_ f: ForwardingProcessStatus, into r: PrometheusCollectorRegistry) {
-        r.makeGauge(name: "valed_forwarder_up", help: "1 when the forwarding process (\(f.name)) answers valed")
+        r.gauge("valed_forwarder_up", help: "1 when the forwarding process (\(f.name)) answers valed")
             .set(f.running ? 1.0 : 0.0)
-        r.makeCounter(name: "valed_forwarder_restarts_total",
+        r.counter("valed_forwarder_restarts_total",
                       help: "Starts of \(f.name) over its state file (crashes, restarts, upgrades); the last known value while it does not answer")
             .increment(by: Int64(f.restarts))
         if let uptime = f.uptimeSeconds {
-            r.makeGauge(name: "valed_forwarder_uptime_seconds", help: "Seconds since \(f.name) started").set(uptime)
+            r.gauge("valed_forwarder_uptime_seconds", help: "Seconds since \(f.name) started").set(uptime)
         }
     }
 
     static func record(_ p: ProcessStatistics, into r: PrometheusCollectorRegistry) {
-        r.makeCounter(name: "process_cpu_seconds_total", help: "User and system CPU time spent in seconds").increment(by: p.cpuSeconds)
-        r.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes").set(Double(p.residentBytes))
-        r.makeGauge(name: "process_virtual_memory_bytes", help: "Virtual memory size in bytes").set(Double(p.virtualBytes))
-        r.makeGauge(name: "process_open_fds", help: "Number of open file descriptors").set(Double(p.openFileDescriptors))
+        r.counter("process_cpu_seconds_total", help: "User and system CPU time spent in seconds").increment(by: p.cpuSeconds)
+        r.gauge("process_resident_memory_bytes", help: "Resident memory size in bytes").set(Double(p.residentBytes))
+        r.gauge("process_virtual_memory_bytes", help: "Virtual memory size in bytes").set(Double(p.virtualBytes))
+        r.gauge("process_open_fds", help: "Number of open file descriptors").set(Double(p.openFileDescriptors))
         if let max = p.maxFileDescriptors, max < UInt64(Int64.max) {
-            r.makeGauge(name: "process_max_fds", help: "Maximum number of open file descriptors").set(Double(max))
+            r.gauge("process_max_fds", help: "Maximum number of open file descriptors").set(Double(max))
         }
-        r.makeGauge(name: "process_threads", help: "Number of OS threads").set(Double(p.threads))
+        r.gauge("process_threads", help: "Number of OS threads").set(Double(p.threads))
         if let start = p.startTime {
-            r.makeGauge(name: "process_start_time_seconds", help: "Start time of the process since the epoch in seconds").set(start)
+            r.gauge("process_start_time_seconds", help: "Start time of the process since the epoch in seconds").set(start)
         }
+    }
+}
+
+extension PrometheusCollectorRegistry {
+    /// A counter by its full name, through swift-prometheus's descriptor API
+    /// (the name carries its own `_total`; no separate unit).
+    func counter(_ name: String, labels: [(String, String)] = [], help: String) -> Counter {
+        makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+    }
+
+    /// A gauge by its full name, through swift-prometheus's descriptor API.
+    func gauge(_ name: String, labels: [(String, String)] = [], help: String) -> Gauge {
+        makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
     }
 }
