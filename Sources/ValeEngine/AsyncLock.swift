@@ -41,25 +41,15 @@ final class AsyncLock: Sendable {
     /// `EngineError(.conflict)` without waiting when the calling task already
     /// holds the lock.
     func run<T: Sendable>(_ operation: String, _ body: @Sendable () async throws -> T) async throws -> T {
-        let key = ObjectIdentifier(self)
-        if let outer = Self.held[key], state.withLock({ $0.holder?.acquisition == outer.acquisition }) {
-            throw Self.reentry(operation, inside: outer.operation)
-        }
-        let acquisition = await acquire(operation)
-        defer { release() }
-        var held = Self.held
-        held[key] = (operation, acquisition)
-        return try await Self.$held.withValue(held) { try await body() }
+        try refuseReentry(operation)
+        return try await holding(await acquire(operation), operation, body)
     }
 
     /// Runs `body` holding the lock if nobody holds it or waits for it now;
     /// otherwise returns nil at once, without waiting. A re-entry is
     /// refused as in `run`.
     func runIfFree<T: Sendable>(_ operation: String, _ body: @Sendable () async throws -> T) async throws -> T? {
-        let key = ObjectIdentifier(self)
-        if let outer = Self.held[key], state.withLock({ $0.holder?.acquisition == outer.acquisition }) {
-            throw Self.reentry(operation, inside: outer.operation)
-        }
+        try refuseReentry(operation)
         let acquisition: UInt64? = state.withLock { s in
             guard s.holder == nil, s.waiters.isEmpty else { return nil }
             s.acquisitions += 1
@@ -67,9 +57,23 @@ final class AsyncLock: Sendable {
             return s.acquisitions
         }
         guard let acquisition else { return nil }
+        return try await holding(acquisition, operation, body)
+    }
+
+    /// Throws the re-entry sentence when the calling task already holds the lock.
+    private func refuseReentry(_ operation: String) throws {
+        if let outer = Self.held[ObjectIdentifier(self)], state.withLock({ $0.holder?.acquisition == outer.acquisition }) {
+            throw Self.reentry(operation, inside: outer.operation)
+        }
+    }
+
+    /// Runs `body` under the acquisition just granted, recorded for the
+    /// re-entry check, and releases the lock after it.
+    private func holding<T: Sendable>(_ acquisition: UInt64, _ operation: String,
+                                      _ body: @Sendable () async throws -> T) async throws -> T {
         defer { release() }
         var held = Self.held
-        held[key] = (operation, acquisition)
+        held[ObjectIdentifier(self)] = (operation, acquisition)
         return try await Self.$held.withValue(held) { try await body() }
     }
 

@@ -33,7 +33,7 @@ public struct MetricsCollector: Sendable {
         recordSwitches(rows, into: registry)
         recordDaemon(status, totals, into: registry)
         registry.gauge("valed_engine_busy",
-                           help: "1 while a long operation (apply, reload, module reload) holds the engine: port counters are from before it")
+                       help: "1 while a long operation (apply, reload, module reload) holds the engine: port counters are from before it")
             .set(busy == nil ? 0.0 : 1.0)
         if let forwarder { Self.record(forwarder.status(), into: registry) }
         if let process = ProcessStatistics.current() { Self.record(process, into: registry) }
@@ -44,7 +44,7 @@ public struct MetricsCollector: Sendable {
         for row in rows {
             let labels = [("switch", row.switchName ?? ""), ("port", row.name), ("kind", row.kind.rawValue)]
             r.gauge("valed_port_ok", labels: labels,
-                        help: "1 when the port is as desired, 0 when it is missing or failed (see valectl list)")
+                    help: "1 when the port is as desired, 0 when it is missing or failed (see valectl list)")
                 .set(row.state.isOK ? 1.0 : 0.0)
             if let carrier = row.carrier {
                 r.gauge("valed_port_carrier", labels: labels, help: "Carrier of the attached NIC (1 up, 0 down)")
@@ -81,7 +81,7 @@ public struct MetricsCollector: Sendable {
         // Empty where the datapath does not expose its tables (netmap).
         for (name, learned) in engine.datapath.learnedAddressCounts() {
             r.gauge("valed_switch_learned_macs", labels: [("switch", name)],
-                        help: "MAC addresses in the switch's learning table (userspace datapath)")
+                    help: "MAC addresses in the switch's learning table (userspace datapath)")
                 .set(Double(learned))
         }
     }
@@ -100,12 +100,12 @@ public struct MetricsCollector: Sendable {
             r.gauge("valed_datapath", labels: [("datapath", kind.rawValue)], help: "The datapath valed runs (1 for the one in use)")
                 .set(status.datapath.kind == kind ? 1.0 : 0.0)
         }
-        r.gauge("valed_datapath_up", help: "0 when the datapath is gone (netmap unloaded under valed)")
+        r.gauge("valed_datapath_up", help: "0 when the datapath is gone (netmap unloaded, vale-switchd not answering)")
             .set(status.datapathDown == nil ? 1.0 : 0.0)
         if let info = modules?.info() {
             for state in ModuleStatus.State.allCases {
                 r.gauge("valed_module_state", labels: [("module", info.name), ("state", state.rawValue)],
-                            help: "State of the netmap kernel module (1 for the current one)")
+                        help: "State of the netmap kernel module (1 for the current one)")
                     .set(info.state == state ? 1.0 : 0.0)
             }
         }
@@ -116,7 +116,7 @@ public struct MetricsCollector: Sendable {
         r.gauge("valed_forwarder_up", help: "1 when the forwarding process (\(f.name)) answers valed")
             .set(f.running ? 1.0 : 0.0)
         r.counter("valed_forwarder_restarts_total",
-                      help: "Starts of \(f.name) over its state file (crashes, restarts, upgrades); the last known value while it does not answer")
+                  help: "Starts of \(f.name) over its state file (crashes, restarts, upgrades); the last known value while it does not answer")
             .increment(by: Int64(f.restarts))
         if let uptime = f.uptimeSeconds {
             r.gauge("valed_forwarder_uptime_seconds", help: "Seconds since \(f.name) started").set(uptime)
