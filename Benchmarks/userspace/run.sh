@@ -307,6 +307,16 @@ for mode in $MODES; do
     acct=$(awk -F'\t' -v m="$mode" -v i="$i" '$1 == m && $2 == i && $3 == "acct" {printf "%s%s", sep, $4; sep=" "}' "$RESULTS")
     [[ -n "$acct" ]] && echo "drop accounting, ${NAMES[$i]}: frames neither delivered nor counted as a drop, per round: $acct"
   done
+  # The TCP column moves with the machine from one round to the next (the
+  # bridge alone by up to 1.5x): the ratio of each round's pair, measured
+  # minutes apart, shows the spread behind the medians.
+  for i in "${!NAMES[@]}"; do
+    [[ $i == "$BRIDGE" ]] && continue
+    per=$(awk -F'\t' -v m="$mode" -v i="$i" -v b="$BRIDGE" '$1 == m && $3 == "tcp" && $2 == b {bt[++nb] = $4}
+      $1 == m && $3 == "tcp" && $2 == i {st[++ns] = $4}
+      END {for (k = 1; k <= ns && k <= nb; k++) printf "%s%s", (k > 1 ? " " : ""), (bt[k] > 0 ? sprintf("%.2f", st[k] / bt[k]) : "-")}' "$RESULTS")
+    echo "TCP ÷ bridge per round, ${NAMES[$i]}: $per"
+  done
   [[ $mode == default ]] && echo "(with default offloads the transmit ring segments each super-frame in the switch: the host counts the segments, so that row's difference is negative; sendmmsg forwards them whole)"
 done
 [[ -n "$OVS_NOTE" ]] && echo "$OVS_NOTE"
