@@ -21,10 +21,11 @@ final class StateLock {
         guard fd >= 0 else { throw ListenerError("cannot open \(path): \(String(cString: strerror(errno)))") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let reason = errno == EWOULDBLOCK ? "another vale-switchd uses the state file \(statePath)" : String(cString: strerror(errno))
-            close(fd)
+            // No close here: deinit runs for this fully initialized object
+            // (a throwing class init does that) and closes it.
             throw ListenerError("cannot lock \(path): \(reason)")
         }
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
 }

@@ -22,7 +22,8 @@ final class DatagramSocket {
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard rc == 0 else { let e = errno; close(fd); throw POSIXError(POSIXErrorCode(rawValue: e)!) }
+        // No close here: deinit runs for this fully initialized object and closes it.
+        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno)!) }
         // A bound on waiting so a missing datagram fails the test instead of hanging it.
         var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -44,7 +45,7 @@ final class DatagramSocket {
     }
 
     deinit {
-        close(fd)
+        if fd >= 0 { close(fd) }
         unlink(path)
     }
 }

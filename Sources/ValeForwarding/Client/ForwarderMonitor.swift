@@ -30,25 +30,31 @@ public final class ForwarderMonitor: @unchecked Sendable {
     init(path: String, connectTimeout: Double?, parameters: ForwarderMonitorParameters) throws {
         self.parameters = parameters
         self.path = path
+        // Who closes what on a failure: before the last stored property is
+        // set, each failing step closes what it made; after it, deinit does
+        // (a throwing class init runs deinit once everything is set), so the
+        // steps that can fail then close nothing themselves.
+        let client: VarlinkClient
+        do {
+            client = try ForwarderClient.connect(path: path, timeout: connectTimeout)
+        } catch {
+            throw ForwarderClientError(error, path: path)
+        }
         var fds: [Int32] = [-1, -1]
         // A socket pair rather than pipe2(2), which Glibc does not export to Swift.
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds) == 0 else {
             throw ForwarderClientError.connectionLost(path: path, reason: "socketpair: \(String(cString: strerror(errno)))")
         }
+        client.timeout = nil
+        client.interruptDescriptor = fds[0]
+        self.client = client
         wakeRead = fds[0]
         wakeWrite = fds[1]
         do {
-            client = try ForwarderClient.connect(path: path, timeout: connectTimeout)
-            client.timeout = nil
-            client.interruptDescriptor = fds[0]
             try client.send(VarlinkCall(method: ForwarderMethod.monitor.qualifiedName,
                                         parameters: try JSONValue(encoding: parameters), more: true))
         } catch let error as VarlinkClientError {
-            close(fds[0]); close(fds[1])
             throw ForwarderClientError(error, path: path)
-        } catch {
-            close(fds[0]); close(fds[1])
-            throw error
         }
     }
 

@@ -50,6 +50,12 @@ public final class VarlinkClient {
     /// Who listens at `path`, as connection-lost reasons name it
     /// ("valed closed the connection"); vale-switchd's client sets its own.
     public var peerName = "valed"
+    /// The connected socket; -1 once a failed connect closed it. Owned by
+    /// this object: a throwing init of a class whose stored properties are
+    /// all set still runs `deinit`, so the error paths close it and mark
+    /// it, or `deinit` would close the number again, by then perhaps
+    /// another thread's descriptor (valed probes vale-switchd this way
+    /// while it restarts).
     private var fd: Int32
     private var decoder = VarlinkFrameDecoder(maximumMessageSize: 16 * VarlinkFraming.maximumMessageSize)
 
@@ -67,7 +73,7 @@ public final class VarlinkClient {
             // A full listen backlog answers EAGAIN on Unix sockets; the
             // connection completes when the daemon accepts.
             guard code == EINPROGRESS || code == EAGAIN else {
-                close(fd)
+                closeSocket()
                 throw .unreachable(path: path, reason: Self.errnoText(code))
             }
             if code == EAGAIN {
@@ -79,20 +85,26 @@ public final class VarlinkClient {
                 var length = socklen_t(MemoryLayout<Int32>.size)
                 getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &length)
                 if soError != 0 {
-                    close(fd)
+                    closeSocket()
                     throw .unreachable(path: path, reason: Self.errnoText(soError))
                 }
             }
         }
     }
 
-    deinit { close(fd) }
+    deinit { closeSocket() }
+
+    private func closeSocket() {
+        guard fd >= 0 else { return }
+        close(fd)
+        fd = -1
+    }
 
     private func retryConnect() throws(VarlinkClientError) {
         let deadline = timeout.map { Date().addingTimeInterval($0) }
         while true {
             if let deadline, Date() > deadline {
-                close(fd)
+                closeSocket()
                 throw .timedOut(path: path, seconds: timeout ?? 0)
             }
             usleep(10_000)
@@ -100,7 +112,7 @@ public final class VarlinkClient {
             if result == 0 || errno == EISCONN { return }
             if errno != EAGAIN {
                 let code = errno
-                close(fd)
+                closeSocket()
                 throw .unreachable(path: path, reason: Self.errnoText(code))
             }
         }
