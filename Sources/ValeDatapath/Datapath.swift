@@ -56,6 +56,15 @@ public protocol Datapath: AnyObject, Sendable {
     /// feet), or nil when it is available.
     func unavailability() -> String?
 
+    /// Changes each time the process or module that holds the switches was
+    /// replaced without valed seeing it down: a vale-switchd that crashed
+    /// and was restarted between two of valed's checks. What the new one
+    /// restored from its own state may differ from the desired state (a
+    /// port it could not attach, a state file it lost), so the engine
+    /// reconciles when the value moved. Constant where nothing can be
+    /// replaced under valed (netmap: an unload is seen as `unavailability`).
+    var generation: UInt64 { get }
+
     /// Lets go of the kernel (closes /dev/netmap, whose open descriptor holds
     /// a reference on the module) before a module unload.
     func suspend()
@@ -82,6 +91,7 @@ public protocol Datapath: AnyObject, Sendable {
 
 extension Datapath {
     public func unavailability() -> String? { nil }
+    public var generation: UInt64 { 0 }
     public func enablePollingUnlessRunning(switchName: String, interface: String, _ polling: PollingSpec) throws -> Bool {
         try enablePolling(switchName: switchName, interface: interface, polling)
         return true

@@ -23,7 +23,17 @@ extension Engine {
             hub.publish(EngineEvent(kind: .module, subject: datapath.info.component, detail: reason))
             return
         }
-        guard datapathDown != nil else { return }
+        guard datapathDown != nil else {
+            // Replaced between two checks (vale-switchd killed and restarted
+            // at once): it restored what its own state file held, which
+            // need not be the desired state.
+            let generation = datapath.generation
+            guard let reconciled = reconciledGeneration, generation != reconciled else { return }
+            logger.notice("\(datapath.info.component) was replaced since the last reconcile; reconciling")
+            hub.publish(EngineEvent(kind: .module, subject: datapath.info.component, detail: "\(datapath.info.component) was replaced; reconciling"))
+            await reconcileLocked(stopOnFailure: false)
+            return
+        }
         do {
             try datapath.resume()
         } catch {

@@ -49,6 +49,9 @@ public actor Engine {
     public private(set) var reconcileTotals = ReconcileTotals()
     /// Why the datapath is gone (netmap unloaded under valed's feet), or nil.
     var datapathDown: String?
+    /// `datapath.generation` when the last reconcile started: the switches
+    /// it made match the desired state belong to that generation.
+    var reconciledGeneration: UInt64?
     /// Extra facts for `valectl status` (module state), set by the daemon.
     var moduleSummary: @Sendable () -> String = { "not used" }
     /// Swaps a NIC's driver for its netmap-native build (`driver: native`);
@@ -134,6 +137,7 @@ public actor Engine {
             lastReport = report
             return report
         }
+        reconciledGeneration = datapath.generation
         refreshObserved()
         adoptObserved(into: &report)
         // A renamed port cannot be detached (ENXIO) nor deleted (EBUSY):

@@ -88,6 +88,7 @@ public final class UserspaceDatapath: Datapath {
 
     /// Nobody forwards: no vale-switchd answers and none could be started.
     public func unavailability() -> String? { forwarder.unavailability() }
+    public var generation: UInt64 { forwarder.generation }
 
     public func createPersistentPort(_ spec: PersistentPortSpec) throws -> PortGeometry {
         let uid = try spec.user.map { try Self.userID($0) }

@@ -290,6 +290,53 @@ extension Store {
         #expect(seen.map(\.subject) == ["vale-switchd", "vale-switchd"])
         #expect(seen.map(\.detail) == ["vale-switchd is not running", "vale-switchd is back; reconciling"])
     }
+
+    @Test func aDatapathReplacedBetweenTwoChecksIsReconciledOnce() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1", "eth2"])
+        dp.info = DatapathInfo(kind: .userspace, reason: "test", component: "vale-switchd")
+        dp.generation = 1
+        let engine = Engine(datapath: dp, store: try Store(directory: dir.path), configPath: "-", logger: Logger(label: "t"))
+        try await engine.start(config: ConfigParser(fileName: "t", onlineCPUs: 4).parse("switches:\n  vale0:\n    ports:\n      - nic: eth1\n      - nic: eth2\n"))
+        _ = dp.takeCalls()
+        let events = await engine.events()
+        // The same process: a check changes nothing and asks nothing.
+        let observed = dp.observations
+        await engine.checkDatapath()
+        #expect(dp.takeCalls().isEmpty)
+        #expect(dp.observations == observed, "no reconcile while the datapath is the one reconciled")
+        // A new process that restored only eth1 from its state file, never
+        // seen down by valed (killed and restarted between two checks).
+        dp.ports.removeAll { $0.interface == "eth2" }
+        dp.generation = 2
+        await engine.checkDatapath()
+        #expect(dp.takeCalls() == ["attach vale0:eth2"])
+        let rows = await engine.list()
+        #expect(Set(rows.map(\.name)) == ["eth1", "eth2"])
+        #expect(rows.allSatisfy { $0.state == .ok }, "\(rows)")
+        await engine.checkDatapath()
+        #expect(dp.takeCalls().isEmpty, "reconciled once per replacement")
+        for await e in events where e.kind == .module {
+            #expect(e.subject == "vale-switchd")
+            #expect(e.detail == "vale-switchd was replaced; reconciling")
+            break
+        }
+    }
+
+    @Test func aReconcileOfItsOwnAdoptsTheNewGeneration() async throws {
+        let dir = try TemporaryDirectory(); defer { dir.remove() }
+        let dp = FakeDatapath(netdevs: ["eth1"])
+        let engine = Engine(datapath: dp, store: try Store(directory: dir.path), configPath: "-", logger: Logger(label: "t"))
+        try await engine.start(config: ConfigParser(fileName: "t", onlineCPUs: 4).parse("switches:\n  vale0:\n    ports:\n      - nic: eth1\n"))
+        // Replaced, and a change reconciled before the periodic check ran:
+        // that reconcile already made the new one match.
+        dp.generation += 1
+        _ = await engine.reconcile()
+        _ = dp.takeCalls()
+        let observed = dp.observations
+        await engine.checkDatapath()
+        #expect(dp.observations == observed, "no second reconcile for the same replacement")
+    }
 }
 
 @Suite struct DriverSwapTests {

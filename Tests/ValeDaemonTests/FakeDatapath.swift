@@ -18,6 +18,8 @@ final class FakeDatapath: Datapath, @unchecked Sendable {
     init(netdevs: Set<String>) { self.netdevs = netdevs }
 
     var info = DatapathInfo(kind: .kernel, reason: "test", component: "netmap")
+    /// Moved by a test to say the switches' process was replaced.
+    var generation: UInt64 = 0
     /// What the datapath says about offloads (netmap: false).
     var carriesOffloads = false
     /// netmap's, with the offloads and buffer size the test sets.

@@ -125,6 +125,29 @@ struct ForwarderDaemonTests {
         #expect(try t.ping(from: t.a, to: "10.77.0.2"))
     }
 
+    /// A vale-switchd that comes back without its ports (its state file
+    /// lost, or ports it could not restore), restarted before valed's
+    /// periodic check saw it down: valed notices the new process and
+    /// reconciles, so the switch is whole again within a check or two.
+    @Test func aForwarderThatComesBackWithoutItsPortsIsRefilledByValed() throws {
+        let t = try switchUp()
+        let pid = try #require(t.daemon.forwarderPIDs().first)
+        // Its state gone: the restarted process starts with no switch.
+        try FileManager.default.removeItem(atPath: t.daemon.forwarderStatePath)
+        kill(pid, SIGKILL)
+        let deadline = Date().addingTimeInterval(15)
+        var back = false
+        while Date() < deadline, !back {
+            usleep(200_000)
+            back = (try? t.ping(from: t.a, to: "10.77.0.2", count: 1)) == true
+        }
+        #expect(back, "traffic through vale0 again after the forwarder came back empty")
+        let ports = try counters(t)
+        #expect(Set(ports.keys).isSuperset(of: [t.ha, t.hb]), "both ports attached again: \(ports)")
+        #expect(t.daemon.log().contains("was replaced since the last reconcile; reconciling"), "valed says why it reconciled")
+        #expect(try t.ping(from: t.a, to: "10.77.0.2"))
+    }
+
     @Test func aMonitorStartedBeforeAValedRestartEndsWithAMessage() throws {
         let t = try switchUp()
         let output = t.daemon.directory.path + "/monitor.txt"

@@ -49,6 +49,10 @@ public final class ForwarderSupervisor: @unchecked Sendable {
         var quickDeaths = 0
         /// The last reason no forwarder could be started, logged once.
         var lastStartFailure: String?
+        /// The forwarder processes watched so far (adopted or started): a
+        /// new pid is a new process, whose ports came from its state file.
+        var processes: UInt64 = 0
+        var lastPID: pid_t?
     }
 
     private let state = Mutex(State())
@@ -264,6 +268,10 @@ public final class ForwarderSupervisor: @unchecked Sendable {
         let fd = clinux_pidfd_open(pid)
         if fd < 0 { logger.warning("cannot watch vale-switchd pid \(pid) (pidfd_open: \(String(cString: strerror(errno)))); it is not restarted if it dies") }
         let old = state.withLock { s -> Watched? in
+            if s.lastPID != pid {
+                s.lastPID = pid
+                s.processes += 1
+            }
             defer { s.watched = fd >= 0 ? Watched(pid: pid, pidfd: fd, child: child, started: started) : nil }
             return s.watched
         }
@@ -306,7 +314,20 @@ public final class ForwarderSupervisor: @unchecked Sendable {
 
     /// The watched forwarder is gone: reap it, and start a new one unless it
     /// was stopped on purpose.
+    ///
+    /// Its pidfd is closed by whoever takes it out of `state.watched`: here,
+    /// or `watch` when a call adopted a new forwarder first (the service
+    /// manager restarted it and a call came before this thread). Closing
+    /// it twice would close a number another thread may have reused.
     private func exited(_ watched: Watched) {
+        let replaced = state.withLock { $0.watched?.pid != watched.pid || $0.watched?.pidfd != watched.pidfd }
+        if replaced {
+            // Already replaced and its pidfd closed by `watch`; only reap a
+            // child of ours, without waiting for one that still runs.
+            var status: Int32 = 0
+            if watched.child { _ = waitpid(watched.pid, &status, WNOHANG) }
+            return
+        }
         var statusText = "an unknown status (valed did not start it)"
         var exitCode: Int32?
         if watched.child {
@@ -316,11 +337,14 @@ public final class ForwarderSupervisor: @unchecked Sendable {
                 if status & 0x7f == 0 { exitCode = (status >> 8) & 0xff }
             }
         }
-        let (onPurpose, closing) = state.withLock { s -> (Bool, Bool) in
-            if s.watched?.pid == watched.pid { s.watched = nil }
+        let (onPurpose, closing, mine) = state.withLock { s -> (Bool, Bool, Bool) in
+            let mine = s.watched?.pid == watched.pid && s.watched?.pidfd == watched.pidfd
+            if mine { s.watched = nil }
             if exitCode == 0 || exitCode == 65 { s.stoppedOnPurpose = true }
-            return (s.stoppedOnPurpose, s.closing)
+            return (s.stoppedOnPurpose, s.closing, mine)
         }
+        // Replaced while this thread reaped it: `watch` closed it.
+        guard mine else { return }
         close(watched.pidfd)
         if closing { return }
         if exitCode == 65 {
@@ -372,6 +396,10 @@ public final class ForwarderSupervisor: @unchecked Sendable {
         }
         logger.error("vale-switchd did not answer on \(settings.socket) within \(Int(settings.startTimeout)) s of its exit; is vale-switchd.service running? valed connects again at the next call")
     }
+
+    /// How many forwarder processes valed has adopted or started: it moves
+    /// when a new one replaced the last (`Datapath.generation`).
+    public var generation: UInt64 { state.withLock { $0.processes } }
 
     /// valed stops: stop watching. The forwarder keeps forwarding.
     public func release() {
