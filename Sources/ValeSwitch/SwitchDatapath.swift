@@ -57,8 +57,9 @@ final class SwitchDatapath: Sendable {
 
     init(name: String, configuration: SwitchConfiguration, clock: any SwitchClock,
          system: any PacketSystem) throws(SwitchError) {
-        guard let fd = system.eventfd().value else {
-            let e = system.eventfd().error ?? .tooManyOpenFiles
+        let made = system.eventfd()
+        guard let fd = made.value else {
+            let e = made.error ?? .tooManyOpenFiles
             throw SwitchError(.system, "cannot create switch \(name): eventfd failed: \(e.explanation)", errno: e)
         }
         self.name = name
@@ -90,13 +91,20 @@ final class SwitchDatapath: Sendable {
 
     /// Adds an opened interface as a port; returns its index.
     func add(_ io: PacketSocketPort, kind: PortKind, hostStack: Bool, maxFrameSize: Int) throws(SwitchError) -> Int {
+        var stopped = false
         let index: Int? = shared.withLock { state in
+            // Deleted meanwhile: stop() has closed the ports and the wake-up
+            // descriptor, whose number may belong to someone else by now.
+            if state.stopping { stopped = true; return nil }
             guard let index = state.core.freePortIndex else { return nil }
             let port = SwitchPort(index: index, io: io, kind: kind, hostStack: hostStack, maxFrameSize: maxFrameSize)
             state.core.addPort(index, maxFrameSize: maxFrameSize, statistics: port.statistics)
             state.ports[index] = port
             state.generation += 1
             return index
+        }
+        if stopped {
+            throw SwitchError(.noSuchSwitch, "cannot attach \(name):\(io.interface): the switch was deleted meanwhile (ENXIO)", errno: .noSuchDeviceOrAddress)
         }
         guard let index else {
             throw SwitchError(.switchFull, "cannot attach \(name):\(io.interface): \(name) has \(SwitchConfiguration.maxPorts) ports, the most a switch can have (ENOMEM)", errno: .outOfMemory)

@@ -100,6 +100,24 @@ struct ReceivePathTests {
         #expect(n == 1 && r.drops == 1 && r.frames.isEmpty)
     }
 
+    /// An attach that lost the race with the switch's deletion: stop() has
+    /// closed the ports and the wake-up descriptor, so the port is refused
+    /// (its caller closes it) and nothing is written to that descriptor's
+    /// number, which may belong to someone else by now.
+    @Test func aPortAddedToADeletedSwitchIsRefusedAndNothingIsWoken() throws {
+        let system = RecordingPacketSystem()
+        let datapath = try SwitchDatapath(name: "vs0", configuration: SwitchConfiguration(), clock: FakeClock(), system: system)
+        datapath.stop()
+        let (port, _) = try Self.port(system)
+        defer { port.close() }
+        let before = system.calls.count
+        #expect(throws: SwitchError.self) {
+            _ = try datapath.add(port, kind: .veth, hostStack: false, maxFrameSize: 1514)
+        }
+        #expect(!system.calls.dropFirst(before).contains("write"), "\(system.calls.dropFirst(before))")
+        #expect(datapath.ports.isEmpty)
+    }
+
     @Test func anOutgoingCopyIsReadAndSkipped() throws {
         let system = RecordingPacketSystem()
         let (port, ring) = try Self.port(system)
