@@ -16,14 +16,11 @@ import Glibc
 /// that closes too close twice.
 @Suite struct DescriptorOwnershipTests {
     /// Another thread keeps opening /dev/null and checks, before closing
-    /// it, that its descriptor is still its own; meanwhile clients fail to
-    /// connect. A double close in the client lands on that thread's
-    /// descriptor often enough to be seen in a few thousand tries (it was,
-    /// before the fix).
-    @Test func aClientThatCannotConnectClosesItsSocketOnce() throws {
-        let directory = try TemporaryDirectory(prefix: "valed-fd")
-        defer { directory.remove() }
-        let nobody = directory.path + "/nobody.sock"
+    /// it, that its descriptor is still its own, while `attempt` runs 4000
+    /// times. A double close in `attempt` lands on that thread's descriptor
+    /// often enough to be seen (it was: 35-49 times per run before the fix).
+    /// Returns the descriptors lost and those checked.
+    func otherThreadsDescriptors(surviving attempt: () -> Void) -> (stolen: Int, checked: Int) {
         let stop = Atomic<Bool>(false)
         let stolen = Atomic<Int>(0)
         let checked = Atomic<Int>(0)
@@ -44,13 +41,32 @@ import Glibc
                 checked.add(1, ordering: .relaxed)
             }
         }.start()
-        for _ in 0..<4000 {
-            #expect(throws: VarlinkClientError.self) { _ = try VarlinkClient(path: nobody, timeout: 1) }
-        }
+        for _ in 0..<4000 { attempt() }
         stop.store(true, ordering: .relaxed)
         done.wait()
-        #expect(checked.load(ordering: .relaxed) > 0)
-        #expect(stolen.load(ordering: .relaxed) == 0,
-                "\(stolen.load(ordering: .relaxed)) of \(checked.load(ordering: .relaxed)) descriptors of another thread were closed by a failed connect")
+        return (stolen.load(ordering: .relaxed), checked.load(ordering: .relaxed))
+    }
+
+    @Test func aClientThatCannotConnectClosesItsSocketOnce() throws {
+        let directory = try TemporaryDirectory(prefix: "valed-fd")
+        defer { directory.remove() }
+        let nobody = directory.path + "/nobody.sock"
+        let (stolen, checked) = otherThreadsDescriptors {
+            #expect(throws: VarlinkClientError.self) { _ = try VarlinkClient(path: nobody, timeout: 1) }
+        }
+        #expect(checked > 0)
+        #expect(stolen == 0, "\(stolen) of \(checked) descriptors of another thread were closed by a failed connect")
+    }
+
+    /// A path too long for `sun_path` is refused before connect(2); the
+    /// socket made for it is closed once.
+    @Test func aPathTooLongForASocketAddressClosesTheSocketOnce() throws {
+        let long = "/tmp/" + String(repeating: "v", count: 120) + ".sock"
+        let (stolen, checked) = otherThreadsDescriptors {
+            #expect(throws: VarlinkClientError.self) { _ = try VarlinkClient(path: long, timeout: 1) }
+            #expect(throws: VarlinkClientError.self) { _ = try PipeEndClient.open(name: "p", end: .master, socketPath: long, timeout: 1) }
+        }
+        #expect(checked > 0)
+        #expect(stolen == 0, "\(stolen) of \(checked) descriptors of another thread were closed by a refused path")
     }
 }

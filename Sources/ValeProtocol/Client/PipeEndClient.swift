@@ -72,7 +72,11 @@ public enum PipeEndClient {
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
             setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
         }
-        let result = try UnixSocketAddress.connect(fd, to: path)
+        let result: Int32
+        do { result = try UnixSocketAddress.connect(fd, to: path) } catch {
+            close(fd)
+            throw error
+        }
         guard result == 0 else {
             let reason = String(cString: strerror(errno))
             close(fd)

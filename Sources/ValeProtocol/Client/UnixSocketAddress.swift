@@ -7,13 +7,12 @@ import Glibc
 enum UnixSocketAddress {
     /// Connects `fd` to the socket at `path` and returns connect(2)'s result
     /// (errno is set when it is -1). When `path` does not fit in `sun_path`
-    /// the descriptor is closed and the error says so.
+    /// the error says so. `fd` stays the caller's to close, in every case.
     static func connect(_ fd: Int32, to path: String) throws(VarlinkClientError) -> Int32 {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let capacity = MemoryLayout.size(ofValue: address.sun_path)
         guard path.utf8.count < capacity else {
-            close(fd)
             throw .unreachable(path: path, reason: "the path is longer than \(capacity - 1) bytes")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in

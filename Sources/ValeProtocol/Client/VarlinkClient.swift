@@ -67,7 +67,11 @@ public final class VarlinkClient {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw .unreachable(path: path, reason: Self.errnoText()) }
         self.fd = fd
-        let result = try UnixSocketAddress.connect(fd, to: path)
+        let result: Int32
+        do { result = try UnixSocketAddress.connect(fd, to: path) } catch {
+            closeSocket()
+            throw error
+        }
         if result != 0 {
             let code = errno
             // A full listen backlog answers EAGAIN on Unix sockets; the
@@ -108,7 +112,11 @@ public final class VarlinkClient {
                 throw .timedOut(path: path, seconds: timeout ?? 0)
             }
             usleep(10_000)
-            let result = try UnixSocketAddress.connect(fd, to: path)
+            let result: Int32
+            do { result = try UnixSocketAddress.connect(fd, to: path) } catch {
+                closeSocket()
+                throw error
+            }
             if result == 0 || errno == EISCONN { return }
             if errno != EAGAIN {
                 let code = errno
