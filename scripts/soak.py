@@ -994,6 +994,33 @@ class Harness:
         time.sleep(self.rng.choice([0, 0.2, 1.0]))
         self.start_valed()
 
+    def op_forwarder_kill(self):
+        """kill -9 of vale-switchd (userspace datapath), half the times with
+        its state file removed first, so the new process starts with no
+        switch. valed restarts it and, seeing a new process, reconciles:
+        list == desired and traffic must hold again within the restart
+        settle time, with no crash of valed."""
+        pids = [] if self.model else self.switchd_pids()
+        if not pids:
+            self.current = "kill -9 vale-switchd: none running"
+            return
+        lose = self.rng.random() < 0.5
+        self.current = "kill -9 vale-switchd%s" % (" with its state file removed" if lose else "")
+        if lose:
+            try:
+                os.unlink(self.switchd_state)
+            except OSError:
+                pass
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        # A new process: its counters start at zero, its monitors end.
+        self.counters.clear()
+        self.disturb()
+        self.settle_long = True
+
     def op_teardown(self):
         self.current = "valectl teardown"
         r = self.ctl("teardown", timeout=60)
@@ -1172,7 +1199,7 @@ class Harness:
         ("attach", 10), ("detach", 8), ("port_create", 5), ("port_delete", 3), ("vnet_hdr", 3), ("polling", 3),
         ("monitor", 8), ("monitor_kill", 4), ("events", 4), ("pipe", 4), ("apply", 4), ("reload", 4), ("sighup", 2),
         ("restart", 1), ("teardown", 1), ("iface_recreate", 3), ("flap", 4), ("unprivileged", 5), ("reads", 4),
-        ("udp_burst", 3), ("parallel", 4),
+        ("udp_burst", 3), ("parallel", 4), ("forwarder_kill", 2),
     ]
 
     def main(self):
